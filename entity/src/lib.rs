@@ -1,0 +1,9 @@
+//! SeaORM entities of imgql: persistence rows only (no API types live here).
+
+pub mod blacklist;
+pub mod channels;
+pub mod conversation_states;
+pub mod messages;
+pub mod users;
+
+pub use sea_orm;

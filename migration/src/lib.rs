@@ -1,0 +1,19 @@
+//! Database migrations of imgql, one file per change, applied in order.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261125_000001_accounts;
+mod m20261125_000002_messaging;
+
+/// Every migration of imgql, in order.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261125_000001_accounts::Migration),
+            Box::new(m20261125_000002_messaging::Migration),
+        ]
+    }
+}

@@ -1,0 +1,4 @@
+//! Who a user has blacklisted.
+
+pub mod graphql;
+pub mod service;

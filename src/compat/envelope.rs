@@ -1,0 +1,109 @@
+//! The compat envelope, body extractor and token extractor.
+
+use axum::{
+    extract::{FromRequest, FromRequestParts, Request},
+    http::{header, request::Parts},
+    response::{IntoResponse, Response},
+    Json,
+};
+use serde::{de::DeserializeOwned, Serialize};
+use serde_json::json;
+
+use crate::{
+    app::AppState,
+    auth::{token_from_headers, Viewer},
+    error::AppError,
+};
+
+/// What a compat handler returns: the envelope of `data`, or of the error.
+pub type CompatResult = Result<Response, AppError>;
+
+/// `{code: 0, msg: "ok", data}`.
+pub fn ok(data: impl Serialize) -> CompatResult {
+    let data = serde_json::to_value(data).map_err(AppError::internal)?;
+    Ok(Json(json!({ "code": 0, "msg": "ok", "data": data })).into_response())
+}
+
+/// A JSON body; an empty body reads as `{}`. Malformed JSON, wrong types and
+/// unknown fields become `BAD_USER_INPUT` in the envelope.
+pub struct CompatJson<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest<AppState> for CompatJson<T> {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| {
+                v.split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .eq_ignore_ascii_case("application/json")
+            });
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|_| AppError::PayloadTooLarge("request body too large".into()))?;
+        let text = if bytes.iter().all(u8::is_ascii_whitespace) {
+            &b"{}"[..]
+        } else {
+            if is_json == Some(false) {
+                return Err(AppError::bad_input(
+                    "body",
+                    "send the body as application/json",
+                ));
+            }
+            &bytes[..]
+        };
+        serde_json::from_slice(text)
+            .map(CompatJson)
+            .map_err(|e| AppError::bad_input("body", e))
+    }
+}
+
+/// The viewer from the `token` or `Authorization: Bearer` header.
+pub struct CompatViewer(pub Viewer);
+
+impl FromRequestParts<AppState> for CompatViewer {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = token_from_headers(&parts.headers).ok_or_else(|| {
+            AppError::Unauthenticated(
+                "a token is required: send `token` or `Authorization: Bearer`".into(),
+            )
+        })?;
+        let claims = state.keys.verify(&token)?;
+        Ok(CompatViewer(Viewer {
+            user_id: claims.sub,
+        }))
+    }
+}
+
+/// A number given as a number or as a numeric string (the seed sends strings).
+#[derive(Debug, Clone, Copy)]
+pub struct LooseInt(pub i64);
+
+impl<'de> serde::Deserialize<'de> for LooseInt {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(serde::Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Int(i64),
+            Str(String),
+        }
+        match Raw::deserialize(d)? {
+            Raw::Int(n) => Ok(LooseInt(n)),
+            Raw::Str(s) => s
+                .trim()
+                .parse()
+                .map(LooseInt)
+                .map_err(|_| serde::de::Error::custom(format!("expected a number, got {s:?}"))),
+        }
+    }
+}

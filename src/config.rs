@@ -1,0 +1,185 @@
+//! One typed configuration, read from flags and environment variables.
+
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+use clap::{Args, Parser, Subcommand};
+
+/// Command line of the `imgql` binary.
+#[derive(Debug, Parser)]
+#[command(
+    name = "imgql",
+    version,
+    about = "An IM backend with a GraphQL API and live WebSocket delivery"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub config: Config,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// What the binary does; serving is the default.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run pending migrations and serve (the default).
+    Serve,
+    /// Print the GraphQL schema (SDL) and exit.
+    ExportSchema,
+    /// Run pending migrations and exit.
+    Migrate,
+}
+
+/// SQLite's `synchronous` setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SqliteSync {
+    /// Safe in WAL mode against application crashes; the default.
+    Normal,
+    /// Also safe against power loss, at a cost per commit.
+    Full,
+}
+
+/// Every setting of the server; each is a flag and an environment variable.
+#[derive(Debug, Clone, Args)]
+pub struct Config {
+    /// Address to listen on.
+    #[arg(long, env = "IMGQL_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+
+    /// Directory for the SQLite file, the generated JWT secret and uploads.
+    #[arg(long, env = "IMGQL_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+
+    /// Database URL; default `sqlite://<data dir>/imgql.db`. A `postgres://` URL selects PostgreSQL.
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
+
+    /// Maximum database connections in the pool.
+    #[arg(long, env = "IMGQL_DB_MAX_CONNECTIONS", default_value_t = 16)]
+    pub db_max_connections: u32,
+
+    /// SQLite `synchronous` mode.
+    #[arg(long, env = "IMGQL_SQLITE_SYNC", value_enum, default_value = "normal")]
+    pub sqlite_sync: SqliteSync,
+
+    /// JWT signing secret (at least 32 bytes). When absent one is generated and kept in the data dir.
+    #[arg(long, env = "IMGQL_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+
+    /// Token lifetime in seconds.
+    #[arg(long, env = "IMGQL_TOKEN_TTL", default_value_t = 7 * 24 * 3600)]
+    pub token_ttl: u64,
+
+    /// JWT `iss` and `aud`.
+    #[arg(long, env = "IMGQL_JWT_ISSUER", default_value = "imgql")]
+    pub jwt_issuer: String,
+
+    /// Largest JSON request body in bytes.
+    #[arg(long, env = "IMGQL_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
+    pub max_body_bytes: usize,
+
+    /// Seconds within which a sender may revoke their message.
+    #[arg(long, env = "IMGQL_REVOKE_LIMIT", default_value_t = 120)]
+    pub revoke_limit: i64,
+
+    /// Concurrent password hashes (each takes about 19 MiB).
+    #[arg(long, env = "IMGQL_HASH_CONCURRENCY", default_value_t = 4)]
+    pub hash_concurrency: usize,
+
+    /// Maximum subscriptions on one WebSocket.
+    #[arg(long, env = "IMGQL_WS_MAX_SUBSCRIPTIONS", default_value_t = 100)]
+    pub ws_max_subscriptions: usize,
+
+    /// Seconds a WebSocket may take to send `connection_init`.
+    #[arg(long, env = "IMGQL_WS_INIT_TIMEOUT", default_value_t = 10)]
+    pub ws_init_timeout: u64,
+
+    /// Seconds between server keepalive pings on a WebSocket.
+    #[arg(long, env = "IMGQL_WS_KEEPALIVE", default_value_t = 15)]
+    pub ws_keepalive: u64,
+
+    /// Allowed CORS origins, comma separated; `*` allows any (no credentials).
+    #[arg(
+        long,
+        env = "IMGQL_CORS_ORIGINS",
+        default_value = "*",
+        value_delimiter = ','
+    )]
+    pub cors_origins: Vec<String>,
+
+    /// Per-request timeout in seconds (HTTP, not WebSocket).
+    #[arg(long, env = "IMGQL_REQUEST_TIMEOUT", default_value_t = 30)]
+    pub request_timeout: u64,
+}
+
+impl Config {
+    /// The database URL in force.
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("imgql.db").display()
+            ),
+        }
+    }
+
+    /// Whether the database is SQLite.
+    pub fn is_sqlite(&self) -> bool {
+        self.database_url().starts_with("sqlite:")
+    }
+
+    /// Token lifetime.
+    pub fn token_ttl(&self) -> Duration {
+        Duration::from_secs(self.token_ttl)
+    }
+
+    /// Check values that clap cannot.
+    pub fn validate(&self) -> Result<(), String> {
+        if let Some(secret) = &self.jwt_secret {
+            if secret.len() < 32 {
+                return Err("IMGQL_JWT_SECRET must be at least 32 bytes".into());
+            }
+        }
+        if self.token_ttl == 0 {
+            return Err("IMGQL_TOKEN_TTL must be positive".into());
+        }
+        if self.hash_concurrency == 0 || self.db_max_connections == 0 {
+            return Err(
+                "IMGQL_HASH_CONCURRENCY and IMGQL_DB_MAX_CONNECTIONS must be positive".into(),
+            );
+        }
+        if self.max_body_bytes < 1024 {
+            return Err("IMGQL_MAX_BODY_BYTES must be at least 1024".into());
+        }
+        let url = self.database_url();
+        if !(url.starts_with("sqlite:")
+            || url.starts_with("postgres://")
+            || url.starts_with("postgresql://"))
+        {
+            return Err("DATABASE_URL must be a sqlite: or postgres:// URL".into());
+        }
+        Ok(())
+    }
+
+    /// A configuration for tests: everything default, in the given data dir.
+    pub fn for_tests(data_dir: PathBuf, database_url: Option<String>) -> Self {
+        Self {
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            data_dir,
+            database_url,
+            db_max_connections: 8,
+            sqlite_sync: SqliteSync::Normal,
+            jwt_secret: Some("test-secret-test-secret-test-secret!".into()),
+            token_ttl: 3600,
+            jwt_issuer: "imgql".into(),
+            max_body_bytes: 1024 * 1024,
+            revoke_limit: 120,
+            hash_concurrency: 4,
+            ws_max_subscriptions: 100,
+            ws_init_timeout: 10,
+            ws_keepalive: 15,
+            cors_origins: vec!["*".into()],
+            request_timeout: 30,
+        }
+    }
+}

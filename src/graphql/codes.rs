@@ -1,0 +1,104 @@
+//! Make sure every GraphQL error carries `extensions.code`.
+
+use std::sync::Arc;
+
+use async_graphql::{
+    extensions::{
+        Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextSubscribe,
+        NextValidation,
+    },
+    futures_util::stream::{BoxStream, StreamExt},
+    parser::types::ExecutableDocument,
+    Response, ServerError, ServerResult, ValidationResult, Variables,
+};
+
+/// Adds `GRAPHQL_PARSE_FAILED`, `GRAPHQL_VALIDATION_FAILED`, and a code for
+/// errors raised by async-graphql itself during execution (argument coercion).
+pub struct ErrorCodes;
+
+impl ExtensionFactory for ErrorCodes {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(ErrorCodes)
+    }
+}
+
+fn with_code(mut err: ServerError, code: &'static str) -> ServerError {
+    let has_code = err
+        .extensions
+        .as_ref()
+        .is_some_and(|e| e.get("code").is_some());
+    if !has_code {
+        err.extensions
+            .get_or_insert_with(Default::default)
+            .set("code", code);
+    }
+    err
+}
+
+/// Our resolvers always set a code; what lacks one came from the engine
+/// coercing input (bad argument values), or is unexpected.
+fn tag_execution_errors(mut response: Response) -> Response {
+    response.errors = response
+        .errors
+        .into_iter()
+        .map(|err| {
+            let code = if err.message.starts_with("Failed to parse")
+                || err.message.starts_with("Invalid value")
+                || err.message.contains("Oneof")
+                || err.message.contains("oneOf")
+            {
+                "BAD_USER_INPUT"
+            } else {
+                "INTERNAL"
+            };
+            with_code(err, code)
+        })
+        .collect();
+    response
+}
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for ErrorCodes {
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        next.run(ctx, query, variables)
+            .await
+            .map_err(|e| with_code(e, "GRAPHQL_PARSE_FAILED"))
+    }
+
+    async fn validation(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        next: NextValidation<'_>,
+    ) -> Result<ValidationResult, Vec<ServerError>> {
+        next.run(ctx).await.map_err(|errors| {
+            errors
+                .into_iter()
+                .map(|e| with_code(e, "GRAPHQL_VALIDATION_FAILED"))
+                .collect()
+        })
+    }
+
+    async fn execute(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        operation_name: Option<&str>,
+        next: NextExecute<'_>,
+    ) -> Response {
+        tag_execution_errors(next.run(ctx, operation_name).await)
+    }
+
+    fn subscribe<'s>(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        stream: BoxStream<'s, Response>,
+        next: NextSubscribe<'_>,
+    ) -> BoxStream<'s, Response> {
+        next.run(ctx, stream).map(tag_execution_errors).boxed()
+    }
+}

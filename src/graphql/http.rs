@@ -1,0 +1,402 @@
+//! `/graphql` over HTTP, following the GraphQL-over-HTTP spec, and the
+//! WebSocket upgrade at `/graphql/ws`.
+//!
+//! async-graphql-axum's stock service is not conformant (always 200, runs
+//! mutations over GET, parses any content type, takes batches), so this is ours.
+
+use async_graphql::{
+    http::WebSocketProtocols,
+    parser::{parse_query, types::OperationType},
+    Data, ServerError,
+};
+use axum::{
+    body::Bytes,
+    extract::{ws::WebSocketUpgrade, Query, State},
+    http::{header, HeaderMap, HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
+};
+use serde::Deserialize;
+
+use super::{
+    context::Auth,
+    ws::{self, InitRejection, WsConfig},
+    HttpState,
+};
+use crate::auth::{token_from_headers, Viewer};
+
+const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
+const APPLICATION_JSON: &str = "application/json";
+
+/// Which media type the client wants back.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ResponseType {
+    GraphqlResponseJson,
+    Json,
+}
+
+fn negotiate(headers: &HeaderMap) -> Option<ResponseType> {
+    let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
+        // No Accept: the legacy watershed says treat it as application/json.
+        return Some(ResponseType::Json);
+    };
+    let mut json = false;
+    for part in accept.split(',') {
+        let media = part
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        match media.as_str() {
+            GRAPHQL_RESPONSE_JSON => return Some(ResponseType::GraphqlResponseJson),
+            APPLICATION_JSON | "*/*" | "application/*" => json = true,
+            _ => {}
+        }
+    }
+    json.then_some(ResponseType::Json)
+}
+
+fn auth_from(state: &HttpState, headers: &HeaderMap) -> Auth {
+    match token_from_headers(headers) {
+        None => Auth::Anonymous,
+        Some(token) => match state.app.keys.verify(&token) {
+            Ok(claims) => Auth::Viewer(Viewer {
+                user_id: claims.sub,
+            }),
+            Err(_) => Auth::Invalid,
+        },
+    }
+}
+
+/// A response made of GraphQL errors only (the request could not run).
+fn request_error(status: StatusCode, ty: ResponseType, code: &str, message: &str) -> Response {
+    let body = serde_json::json!({
+        "errors": [{ "message": message, "extensions": { "code": code } }]
+    });
+    json_response(status, ty, body.to_string())
+}
+
+fn json_response(status: StatusCode, ty: ResponseType, body: String) -> Response {
+    let content_type = match ty {
+        ResponseType::GraphqlResponseJson => "application/graphql-response+json; charset=utf-8",
+        ResponseType::Json => "application/json; charset=utf-8",
+    };
+    (
+        status,
+        [(header::CONTENT_TYPE, HeaderValue::from_static(content_type))],
+        body,
+    )
+        .into_response()
+}
+
+/// Query-string parameters of `GET /graphql`.
+#[derive(Debug, Deserialize)]
+pub struct GetParams {
+    query: Option<String>,
+    variables: Option<String>,
+    #[serde(rename = "operationName")]
+    operation_name: Option<String>,
+    extensions: Option<String>,
+}
+
+/// `GET /graphql?query=...`: queries only.
+pub async fn graphql_get(
+    State(state): State<HttpState>,
+    headers: HeaderMap,
+    params: Result<Query<GetParams>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let Some(ty) = negotiate(&headers) else {
+        return StatusCode::NOT_ACCEPTABLE.into_response();
+    };
+    let Ok(Query(params)) = params else {
+        return request_error(
+            StatusCode::BAD_REQUEST,
+            ty,
+            "BAD_REQUEST",
+            "invalid query string",
+        );
+    };
+    let Some(query) = params.query.filter(|q| !q.trim().is_empty()) else {
+        return request_error(
+            StatusCode::BAD_REQUEST,
+            ty,
+            "BAD_REQUEST",
+            "missing `query` parameter",
+        );
+    };
+    let mut request = async_graphql::Request::new(query);
+    if let Some(vars) = params.variables.filter(|v| !v.is_empty()) {
+        match serde_json::from_str::<serde_json::Value>(&vars) {
+            Ok(value @ serde_json::Value::Object(_)) => {
+                request.variables = async_graphql::Variables::from_json(value)
+            }
+            Ok(serde_json::Value::Null) => {}
+            _ => {
+                return request_error(
+                    StatusCode::BAD_REQUEST,
+                    ty,
+                    "BAD_REQUEST",
+                    "`variables` must be a JSON object",
+                )
+            }
+        }
+    }
+    if let Some(ext) = params.extensions.filter(|v| !v.is_empty()) {
+        if serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&ext).is_err() {
+            return request_error(
+                StatusCode::BAD_REQUEST,
+                ty,
+                "BAD_REQUEST",
+                "`extensions` must be a JSON object",
+            );
+        }
+    }
+    request.operation_name = params.operation_name;
+    // Only queries may run over GET (a GET must not change anything).
+    if let Ok(doc) = parse_query(&request.query) {
+        let is_query = doc.operations.iter().any(|(name, op)| {
+            let selected = match (&request.operation_name, name) {
+                (Some(wanted), Some(name)) => wanted.as_str() == name.as_str(),
+                (None, _) => true,
+                (Some(_), None) => false,
+            };
+            selected && op.node.ty == OperationType::Query
+        });
+        let has_other = doc.operations.iter().any(|(name, op)| {
+            let selected = match (&request.operation_name, name) {
+                (Some(wanted), Some(name)) => wanted.as_str() == name.as_str(),
+                (None, _) => true,
+                (Some(_), None) => false,
+            };
+            selected && op.node.ty != OperationType::Query
+        });
+        if has_other && !is_query {
+            let mut response = request_error(
+                StatusCode::METHOD_NOT_ALLOWED,
+                ty,
+                "METHOD_NOT_ALLOWED",
+                "only queries may be sent with GET; use POST",
+            );
+            response
+                .headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static("POST"));
+            return response;
+        }
+    }
+    execute(&state, &headers, ty, request).await
+}
+
+/// `POST /graphql` with an `application/json` body.
+pub async fn graphql_post(
+    State(state): State<HttpState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let Some(ty) = negotiate(&headers) else {
+        return StatusCode::NOT_ACCEPTABLE.into_response();
+    };
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        });
+    if content_type.as_deref() != Some(APPLICATION_JSON) {
+        return request_error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ty,
+            "UNSUPPORTED_MEDIA_TYPE",
+            "send the request as application/json",
+        );
+    }
+    let value: serde_json::Value = match serde_json::from_slice(&body) {
+        Ok(value) => value,
+        Err(_) => {
+            return request_error(
+                StatusCode::BAD_REQUEST,
+                ty,
+                "BAD_REQUEST",
+                "the body is not valid JSON",
+            )
+        }
+    };
+    let serde_json::Value::Object(map) = value else {
+        let message = if value.is_array() {
+            "batched requests are not supported"
+        } else {
+            "the body must be a JSON object"
+        };
+        return request_error(StatusCode::BAD_REQUEST, ty, "BAD_REQUEST", message);
+    };
+    match map.get("query") {
+        Some(serde_json::Value::String(q)) if !q.trim().is_empty() => {}
+        _ => {
+            return request_error(
+                StatusCode::BAD_REQUEST,
+                ty,
+                "BAD_REQUEST",
+                "`query` must be a non-empty string",
+            )
+        }
+    }
+    for (key, allowed_null) in [("variables", true), ("extensions", true)] {
+        match map.get(key) {
+            None | Some(serde_json::Value::Object(_)) => {}
+            Some(serde_json::Value::Null) if allowed_null => {}
+            _ => {
+                return request_error(
+                    StatusCode::BAD_REQUEST,
+                    ty,
+                    "BAD_REQUEST",
+                    &format!("`{key}` must be an object"),
+                )
+            }
+        }
+    }
+    match map.get("operationName") {
+        None | Some(serde_json::Value::Null) | Some(serde_json::Value::String(_)) => {}
+        _ => {
+            return request_error(
+                StatusCode::BAD_REQUEST,
+                ty,
+                "BAD_REQUEST",
+                "`operationName` must be a string",
+            )
+        }
+    }
+    let request: async_graphql::Request =
+        match serde_json::from_value(serde_json::Value::Object(map)) {
+            Ok(request) => request,
+            Err(_) => {
+                return request_error(
+                    StatusCode::BAD_REQUEST,
+                    ty,
+                    "BAD_REQUEST",
+                    "invalid GraphQL request",
+                )
+            }
+        };
+    execute(&state, &headers, ty, request).await
+}
+
+async fn execute(
+    state: &HttpState,
+    headers: &HeaderMap,
+    ty: ResponseType,
+    request: async_graphql::Request,
+) -> Response {
+    let request = request.data(auth_from(state, headers));
+    let response = state.schema.execute(request).await;
+    // Parse and validation failures (limits included) mean the request could
+    // not run: 400. Field errors during execution still answer 200.
+    let could_not_run = response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(is_request_error);
+    let status = if could_not_run {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    match serde_json::to_string(&response) {
+        Ok(body) => json_response(status, ty, body),
+        Err(_) => request_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            ty,
+            "INTERNAL",
+            "internal error",
+        ),
+    }
+}
+
+fn is_request_error(err: &ServerError) -> bool {
+    err.extensions.as_ref().is_some_and(|ext| {
+        matches!(
+            ext.get("code"),
+            Some(async_graphql::Value::String(code))
+                if code == "GRAPHQL_PARSE_FAILED" || code == "GRAPHQL_VALIDATION_FAILED"
+        )
+    })
+}
+
+/// `GET /graphql/ws`: subscriptions (and any operation) over WebSocket.
+pub async fn graphql_ws(
+    State(state): State<HttpState>,
+    headers: HeaderMap,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    // The first subprotocol we speak; none given means graphql-transport-ws.
+    let protocol = headers
+        .get(header::SEC_WEBSOCKET_PROTOCOL)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.split(',')
+                .find_map(|p| p.trim().parse::<WebSocketProtocols>().ok())
+        })
+        .unwrap_or(WebSocketProtocols::GraphQLWS);
+    let config = WsConfig {
+        init_timeout: std::time::Duration::from_secs(state.app.config.ws_init_timeout),
+        keepalive_interval: std::time::Duration::from_secs(state.app.config.ws_keepalive),
+        max_subscriptions: state.app.config.ws_max_subscriptions,
+        ..WsConfig::default()
+    };
+    let upgrade = ws::configure_upgrade(upgrade, &config);
+    upgrade
+        .on_upgrade(move |socket| async move {
+            let app = state.app.clone();
+            ws::serve_socket(
+                socket,
+                state.schema,
+                protocol,
+                config,
+                move |payload| async move { on_connection_init(&app, payload) },
+            )
+            .await
+        })
+        .into_response()
+}
+
+/// Authenticate a socket from its `connection_init` payload: `token`,
+/// `authToken`, `Authorization` or `headers.Authorization`.
+fn on_connection_init(
+    app: &crate::app::AppState,
+    payload: serde_json::Value,
+) -> Result<Data, InitRejection> {
+    let find = |v: &serde_json::Value, key: &str| -> Option<String> {
+        v.as_object()?.iter().find_map(|(k, v)| {
+            if k.eq_ignore_ascii_case(key) {
+                v.as_str().map(str::to_owned)
+            } else {
+                None
+            }
+        })
+    };
+    let raw = find(&payload, "token")
+        .or_else(|| find(&payload, "authToken"))
+        .or_else(|| find(&payload, "Authorization"))
+        .or_else(|| {
+            payload
+                .get("headers")
+                .and_then(|h| find(h, "Authorization"))
+        })
+        .or_else(|| payload.get("headers").and_then(|h| find(h, "token")));
+    let Some(raw) = raw else {
+        return Err(InitRejection::Unauthenticated(
+            "a token is required in connection_init".into(),
+        ));
+    };
+    let token = crate::auth::strip_bearer(&raw).unwrap_or(raw);
+    let claims = app
+        .keys
+        .verify(&token)
+        .map_err(|_| InitRejection::Unauthenticated("invalid or expired token".into()))?;
+    let mut data = Data::default();
+    data.insert(app.presence.connect(&claims.sub));
+    data.insert(Auth::Viewer(Viewer {
+        user_id: claims.sub,
+    }));
+    Ok(data)
+}

@@ -1,0 +1,19 @@
+//! imgql: an instant-messaging backend in the style of the Tencent Cloud IM
+//! Web SDK, served as a GraphQL API with live WebSocket delivery and the
+//! original JSON `POST` routes.
+
+pub mod app;
+pub mod auth;
+pub mod blacklist;
+pub mod compat;
+pub mod config;
+pub mod error;
+pub mod graphql;
+pub mod health;
+pub mod realtime;
+pub mod secret;
+pub mod users;
+pub mod util;
+
+pub use app::{router, serve, AppState};
+pub use config::Config;

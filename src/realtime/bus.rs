@@ -1,0 +1,79 @@
+//! The event bus: services publish after commit, subscription streams listen.
+//!
+//! Events are addressed to topics (a user, or a group's channel), so a group
+//! message is published once and reaches every member's streams without a
+//! per-member copy. The in-process implementation keeps one broadcast channel
+//! per topic that someone listens to; a Redis implementation can map topics to
+//! pub/sub channels for several instances.
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+};
+
+use tokio::sync::broadcast;
+
+use super::Event;
+
+/// Where an event goes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Topic {
+    /// Everything addressed to one user (C2C, system notices, own profile, ...).
+    User(String),
+    /// Everything said in one group, for its members' streams.
+    Group(String),
+}
+
+/// Publish/subscribe between services and subscription streams.
+pub trait EventBus: Send + Sync + 'static {
+    /// Deliver `event` to the current listeners of `topic` (none is fine).
+    fn publish(&self, topic: Topic, event: Arc<Event>);
+    /// Listen to `topic` from now on.
+    fn subscribe(&self, topic: &Topic) -> broadcast::Receiver<Arc<Event>>;
+}
+
+/// Per-topic broadcast channels inside this process.
+pub struct InProcessBus {
+    topics: Mutex<HashMap<Topic, broadcast::Sender<Arc<Event>>>>,
+    capacity: usize,
+}
+
+impl InProcessBus {
+    /// A bus whose listeners may fall `capacity` events behind before they lag.
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            topics: Mutex::new(HashMap::new()),
+            capacity: capacity.max(1),
+        }
+    }
+
+    /// Number of topics with a channel (for diagnostics and tests).
+    pub fn topic_count(&self) -> usize {
+        self.topics.lock().map(|t| t.len()).unwrap_or(0)
+    }
+}
+
+impl EventBus for InProcessBus {
+    fn publish(&self, topic: Topic, event: Arc<Event>) {
+        let Ok(mut topics) = self.topics.lock() else {
+            return;
+        };
+        if let Some(sender) = topics.get(&topic) {
+            if sender.send(event).is_err() {
+                // Nobody listens any more: forget the channel so the map stays small.
+                topics.remove(&topic);
+            }
+        }
+    }
+
+    fn subscribe(&self, topic: &Topic) -> broadcast::Receiver<Arc<Event>> {
+        let mut topics = match self.topics.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        topics
+            .entry(topic.clone())
+            .or_insert_with(|| broadcast::channel(self.capacity).0)
+            .subscribe()
+    }
+}

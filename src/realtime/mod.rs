@@ -1,0 +1,10 @@
+//! Live delivery: the event bus, presence, and helpers for subscription streams.
+
+pub mod bus;
+pub mod events;
+pub mod presence;
+pub mod stream;
+
+pub use bus::{EventBus, InProcessBus, Topic};
+pub use events::Event;
+pub use presence::{Presence, PresenceGuard};

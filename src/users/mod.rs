@@ -1,0 +1,6 @@
+//! Accounts and profiles.
+
+pub mod graphql;
+pub mod service;
+pub mod types;
+pub mod validate;

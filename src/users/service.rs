@@ -1,0 +1,269 @@
+//! Account and profile rules and their queries.
+
+use std::collections::HashMap;
+
+use entity::users;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+
+use super::{
+    types::{self, AuthPayload, Profile, UpdateMyProfileInput},
+    validate,
+};
+use crate::{
+    app::AppState,
+    error::{AppError, AppResult},
+    realtime::{Event, Topic},
+    util::unix_now,
+};
+
+/// Create an account and sign it in.
+pub async fn register(
+    state: &AppState,
+    email: &str,
+    username: &str,
+    password: &str,
+) -> AppResult<AuthPayload> {
+    validate::user_id("username", username)?;
+    validate::email(email)?;
+    validate::password(password)?;
+    let email_lower = email.to_lowercase();
+    if users::Entity::find_by_id(username)
+        .one(&state.db)
+        .await?
+        .is_some()
+    {
+        return Err(AppError::Conflict("username is taken".into()));
+    }
+    if users::Entity::find()
+        .filter(users::Column::EmailLower.eq(&email_lower))
+        .one(&state.db)
+        .await?
+        .is_some()
+    {
+        return Err(AppError::Conflict("email is taken".into()));
+    }
+    let hash = state.hasher.hash(password).await?;
+    let now = unix_now();
+    let row = users::ActiveModel {
+        user_id: Set(username.to_owned()),
+        email: Set(email.to_owned()),
+        email_lower: Set(email_lower),
+        password_hash: Set(hash),
+        nick: Set(String::new()),
+        avatar: Set(String::new()),
+        gender: Set(types::stored_name(&types::Gender::Unknown)),
+        self_signature: Set(String::new()),
+        allow_type: Set(types::stored_name(&types::AllowType::AllowAny)),
+        birthday: Set(0),
+        location: Set(String::new()),
+        language: Set(0),
+        message_settings: Set(0),
+        admin_forbid_type: Set(types::stored_name(&types::AdminForbidType::None)),
+        level: Set(0),
+        role: Set(0),
+        profile_custom_field: Set("[]".into()),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    // A concurrent registration of the same name or email loses on the unique keys.
+    let user = match users::Entity::insert(row)
+        .exec_with_returning(&state.db)
+        .await
+    {
+        Ok(user) => user,
+        Err(err) if is_unique_violation(&err) => {
+            return Err(AppError::Conflict("username or email is taken".into()))
+        }
+        Err(err) => return Err(err.into()),
+    };
+    tracing::info!(user_id = %user.user_id, "registered");
+    Ok(AuthPayload {
+        token: state.keys.issue(&user.user_id)?,
+        userinfo: Profile::own(&user),
+    })
+}
+
+/// Sign in; an unknown user and a wrong password give the same answer in about the same time.
+pub async fn login(state: &AppState, username: &str, password: &str) -> AppResult<AuthPayload> {
+    let user = if validate::user_id("username", username).is_ok() {
+        users::Entity::find_by_id(username).one(&state.db).await?
+    } else {
+        None
+    };
+    let ok = state
+        .hasher
+        .verify(password, user.as_ref().map(|u| u.password_hash.as_str()))
+        .await?;
+    match user {
+        Some(user) if ok => Ok(AuthPayload {
+            token: state.keys.issue(&user.user_id)?,
+            userinfo: Profile::own(&user),
+        }),
+        _ => Err(AppError::Unauthenticated(
+            "invalid username or password".into(),
+        )),
+    }
+}
+
+/// The user row of an authenticated viewer (the account may have gone).
+pub async fn find_user(state: &AppState, user_id: &str) -> AppResult<Option<users::Model>> {
+    Ok(users::Entity::find_by_id(user_id).one(&state.db).await?)
+}
+
+/// The viewer's own profile.
+pub async fn get_my_profile(state: &AppState, viewer: &str) -> AppResult<Profile> {
+    find_user(state, viewer)
+        .await?
+        .map(|u| Profile::own(&u))
+        .ok_or_else(|| AppError::Unauthenticated("account no longer exists".into()))
+}
+
+/// Profiles of the users that exist, in request order.
+pub async fn get_user_profiles(state: &AppState, ids: &[String]) -> AppResult<Vec<Profile>> {
+    let ids = validate::user_id_list("userIDList", ids, 100)?;
+    let rows = load_users(state, &ids).await?;
+    Ok(ids
+        .iter()
+        .filter_map(|id| rows.get(id).map(Profile::public))
+        .collect())
+}
+
+/// Rows of the given users that exist, by ID, in one query.
+pub async fn load_users(
+    state: &AppState,
+    ids: &[String],
+) -> AppResult<HashMap<String, users::Model>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows = users::Entity::find()
+        .filter(users::Column::UserId.is_in(ids.iter().cloned()))
+        .all(&state.db)
+        .await?;
+    Ok(rows.into_iter().map(|u| (u.user_id.clone(), u)).collect())
+}
+
+/// Change the fields given; all are checked before anything is written.
+pub async fn update_my_profile(
+    state: &AppState,
+    viewer: &str,
+    input: UpdateMyProfileInput,
+) -> AppResult<Profile> {
+    let user = find_user(state, viewer)
+        .await?
+        .ok_or_else(|| AppError::Unauthenticated("account no longer exists".into()))?;
+    for (field, value, max) in [
+        ("nick", &input.nick, 500),
+        ("avatar", &input.avatar, 500),
+        ("selfSignature", &input.self_signature, 500),
+        ("location", &input.location, 64),
+    ] {
+        if let Some(value) = value {
+            validate::max_bytes(field, value, max)?;
+        }
+    }
+    if let Some(v) = input.message_settings {
+        if !(0..=1).contains(&v) {
+            return Err(AppError::bad_input("messageSettings", "must be 0 or 1"));
+        }
+    }
+    if let Some(v) = input.birthday {
+        if !(0..=99_991_231).contains(&v) {
+            return Err(AppError::bad_input(
+                "birthday",
+                "must be a date like 19900101",
+            ));
+        }
+    }
+    for (field, value) in [
+        ("language", input.language),
+        ("level", input.level),
+        ("role", input.role),
+    ] {
+        if value.is_some_and(|v| !(0..=i64::from(u32::MAX)).contains(&v)) {
+            return Err(AppError::bad_input(
+                field,
+                "must be a non-negative 32-bit number",
+            ));
+        }
+    }
+    let custom = match &input.profile_custom_field {
+        Some(items) => {
+            let updates = types::validate_custom_fields("profileCustomField", items)?;
+            let current: Vec<types::CustomField> =
+                serde_json::from_str(&user.profile_custom_field).unwrap_or_default();
+            Some(types::merge_custom_fields(
+                "profileCustomField",
+                current,
+                updates,
+            )?)
+        }
+        None => None,
+    };
+
+    let mut row: users::ActiveModel = user.into();
+    if let Some(v) = input.nick {
+        row.nick = Set(v);
+    }
+    if let Some(v) = input.avatar {
+        row.avatar = Set(v);
+    }
+    if let Some(v) = input.gender {
+        row.gender = Set(types::stored_name(&v));
+    }
+    if let Some(v) = input.self_signature {
+        row.self_signature = Set(v);
+    }
+    if let Some(v) = input.allow_type {
+        row.allow_type = Set(types::stored_name(&v));
+    }
+    if let Some(v) = input.birthday {
+        row.birthday = Set(v);
+    }
+    if let Some(v) = input.location {
+        row.location = Set(v);
+    }
+    if let Some(v) = input.language {
+        row.language = Set(v);
+    }
+    if let Some(v) = input.message_settings {
+        row.message_settings = Set(v);
+    }
+    if let Some(v) = input.admin_forbid_type {
+        row.admin_forbid_type = Set(types::stored_name(&v));
+    }
+    if let Some(v) = input.level {
+        row.level = Set(v);
+    }
+    if let Some(v) = input.role {
+        row.role = Set(v);
+    }
+    if let Some(fields) = custom {
+        row.profile_custom_field = Set(serde_json::to_string(&fields).map_err(AppError::internal)?);
+    }
+    row.updated_at = Set(unix_now());
+    let updated = row.update(&state.db).await?;
+    let profile = Profile::own(&updated);
+    state.bus.publish(
+        Topic::User(viewer.to_owned()),
+        std::sync::Arc::new(Event::ProfileUpdated(profile.clone())),
+    );
+    Ok(profile)
+}
+
+/// Whether a database error is a unique-key violation (both backends).
+pub fn is_unique_violation(err: &sea_orm::DbErr) -> bool {
+    matches!(
+        err.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    )
+}
+
+/// Touch nothing but make sure `ids` all exist; the first unknown one is `NOT_FOUND`.
+pub async fn require_users(state: &AppState, ids: &[String]) -> AppResult<()> {
+    let found = load_users(state, ids).await?;
+    match ids.iter().find(|id| !found.contains_key(*id)) {
+        Some(missing) => Err(AppError::NotFound(format!("no such user: {missing}"))),
+        None => Ok(()),
+    }
+}

@@ -1,0 +1,273 @@
+//! Spawning the app and talking to it.
+
+#![allow(dead_code)]
+
+use std::{net::SocketAddr, time::Duration};
+
+use futures_util::{SinkExt, StreamExt};
+use imgql::{AppState, Config};
+use serde_json::{json, Value};
+use tokio_tungstenite::tungstenite::{self, client::IntoClientRequest, http::HeaderValue, Message};
+
+/// How long any single read waits before the test fails.
+pub const READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A running server with its own database.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub http: reqwest::Client,
+    pub state: AppState,
+    _data_dir: tempfile::TempDir,
+}
+
+/// Start the real server on 127.0.0.1:0 with a fresh database: SQLite in a
+/// temp dir, or a new PostgreSQL database when `TEST_DATABASE_URL` is set.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Like [`spawn_app`], with a chance to change the configuration first.
+pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let database_url = match std::env::var("TEST_DATABASE_URL") {
+        Ok(base) if !base.trim().is_empty() => Some(fresh_postgres_database(&base).await),
+        _ => None,
+    };
+    let mut config = Config::for_tests(data_dir.path().to_path_buf(), database_url);
+    tweak(&mut config);
+    let state = AppState::new(config).await.expect("app state");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let served = state.clone();
+    tokio::spawn(async move {
+        imgql::serve(listener, served, std::future::pending())
+            .await
+            .expect("serve");
+    });
+    TestApp {
+        addr,
+        http: reqwest::Client::new(),
+        state,
+        _data_dir: data_dir,
+    }
+}
+
+async fn fresh_postgres_database(base: &str) -> String {
+    use sea_orm::{ConnectionTrait, Database};
+    let name = format!("imgql_test_{}", uuid::Uuid::now_v7().simple());
+    let admin = Database::connect(base)
+        .await
+        .expect("connect to TEST_DATABASE_URL");
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .expect("create test database");
+    admin.close().await.ok();
+    // Replace the database name (the last path segment) of the base URL.
+    let rest = base.rsplit_once('/').map(|(_, r)| r).unwrap_or("");
+    let query = rest
+        .split_once('?')
+        .map(|(_, q)| format!("?{q}"))
+        .unwrap_or_default();
+    format!(
+        "{}/{name}{query}",
+        base.rsplit_once('/').map(|(p, _)| p).unwrap_or(base)
+    )
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    pub fn ws_url(&self) -> String {
+        format!("ws://{}/graphql/ws", self.addr)
+    }
+
+    /// POST a GraphQL request; returns the JSON body (any status).
+    pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let mut req = self
+            .http
+            .post(self.url("/graphql"))
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        req.send()
+            .await
+            .expect("send")
+            .json()
+            .await
+            .expect("json body")
+    }
+
+    /// POST a GraphQL request and return `data`, failing on any error.
+    pub async fn gql_ok(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let body = self.gql(token, query, variables).await;
+        assert!(body.get("errors").is_none(), "unexpected errors: {body}");
+        body["data"].clone()
+    }
+
+    /// POST a GraphQL request expecting one error; returns its code.
+    pub async fn gql_err(&self, token: Option<&str>, query: &str, variables: Value) -> String {
+        let body = self.gql(token, query, variables).await;
+        let code = body["errors"][0]["extensions"]["code"]
+            .as_str()
+            .unwrap_or_else(|| panic!("expected a coded error, got {body}"));
+        code.to_string()
+    }
+
+    /// POST a compat route with the seed's `token` header; returns (status, body).
+    pub async fn compat(&self, token: Option<&str>, path: &str, body: Value) -> (u16, Value) {
+        let mut req = self.http.post(self.url(path)).json(&body);
+        if let Some(token) = token {
+            req = req.header("token", token);
+        }
+        let resp = req.send().await.expect("send");
+        let status = resp.status().as_u16();
+        (status, resp.json().await.expect("json envelope"))
+    }
+
+    /// Register `username` (password `password123`) and return the token.
+    pub async fn register(&self, username: &str) -> String {
+        let data = self
+            .gql_ok(
+                None,
+                "mutation($e: String!, $u: String!) { register(email: $e, username: $u, password: \"password123\") { token } }",
+                json!({ "e": format!("{username}@example.com"), "u": username }),
+            )
+            .await;
+        data["register"]["token"]
+            .as_str()
+            .expect("token")
+            .to_string()
+    }
+}
+
+/// A graphql-transport-ws client.
+pub struct WsClient {
+    socket: tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
+}
+
+impl WsClient {
+    /// Connect with the given subprotocol, without initialising.
+    pub async fn connect_raw(app: &TestApp, protocol: &str) -> Self {
+        let mut request = app.ws_url().into_client_request().expect("request");
+        request.headers_mut().insert(
+            "Sec-WebSocket-Protocol",
+            HeaderValue::from_str(protocol).expect("header"),
+        );
+        let (socket, _) = tokio_tungstenite::connect_async(request)
+            .await
+            .expect("ws connect");
+        Self { socket }
+    }
+
+    /// Connect with graphql-transport-ws and initialise with `payload`, expecting an ack.
+    pub async fn connect(app: &TestApp, payload: Value) -> Self {
+        let mut client = Self::connect_raw(app, "graphql-transport-ws").await;
+        client
+            .send(json!({ "type": "connection_init", "payload": payload }))
+            .await;
+        let ack = client.next_json().await;
+        assert_eq!(ack["type"], "connection_ack", "expected ack, got {ack}");
+        client
+    }
+
+    /// Connect and authenticate with `token`.
+    pub async fn with_token(app: &TestApp, token: &str) -> Self {
+        Self::connect(app, json!({ "token": token })).await
+    }
+
+    pub async fn send(&mut self, value: Value) {
+        self.socket
+            .send(Message::Text(value.to_string().into()))
+            .await
+            .expect("ws send");
+    }
+
+    /// Start a subscription with id `id`.
+    pub async fn subscribe(&mut self, id: &str, query: &str, variables: Value) {
+        self.send(json!({ "id": id, "type": "subscribe", "payload": { "query": query, "variables": variables } }))
+            .await;
+    }
+
+    /// The next JSON message (pings answered and skipped), under a timeout.
+    pub async fn next_json(&mut self) -> Value {
+        loop {
+            let frame = tokio::time::timeout(READ_TIMEOUT, self.socket.next())
+                .await
+                .expect("timed out waiting for a ws frame")
+                .expect("socket ended")
+                .expect("ws error");
+            match frame {
+                Message::Text(text) => {
+                    let value: Value = serde_json::from_str(&text).expect("json frame");
+                    if value["type"] == "ping" {
+                        self.send(json!({ "type": "pong" })).await;
+                        continue;
+                    }
+                    return value;
+                }
+                Message::Close(frame) => panic!("socket closed: {frame:?}"),
+                _ => continue,
+            }
+        }
+    }
+
+    /// The `data` of the next `next` message for subscription `id`.
+    pub async fn next_data(&mut self, id: &str) -> Value {
+        loop {
+            let msg = self.next_json().await;
+            if msg["id"] == id && msg["type"] == "next" {
+                return msg["payload"]["data"].clone();
+            }
+            if msg["id"] == id && msg["type"] == "error" {
+                panic!("subscription error: {msg}");
+            }
+        }
+    }
+
+    /// Wait for the close frame; returns its code.
+    pub async fn closed_with(&mut self) -> u16 {
+        loop {
+            let frame = tokio::time::timeout(READ_TIMEOUT, self.socket.next())
+                .await
+                .expect("timed out waiting for close");
+            match frame {
+                Some(Ok(Message::Close(Some(frame)))) => return u16::from(frame.code),
+                Some(Ok(Message::Close(None))) | None => return 1005,
+                Some(Ok(_)) => continue,
+                Some(Err(tungstenite::Error::ConnectionClosed)) => return 1005,
+                Some(Err(e)) => panic!("ws error: {e}"),
+            }
+        }
+    }
+
+    /// Assert nothing arrives within `wait`.
+    pub async fn expect_silence(&mut self, wait: Duration) {
+        let result = tokio::time::timeout(wait, async {
+            loop {
+                match self.socket.next().await {
+                    Some(Ok(Message::Text(text))) => {
+                        let value: Value = serde_json::from_str(&text).expect("json");
+                        if value["type"] == "ping" || value["type"] == "pong" {
+                            continue;
+                        }
+                        return value;
+                    }
+                    Some(Ok(_)) => continue,
+                    other => panic!("socket ended: {other:?}"),
+                }
+            }
+        })
+        .await;
+        if let Ok(value) = result {
+            panic!("expected silence, got {value}");
+        }
+    }
+}

@@ -1,0 +1,11 @@
+//! Integration tests: each starts the real server on port 0 with a fresh
+//! database and talks to it over real HTTP and WebSocket connections.
+
+mod helpers;
+
+mod accounts;
+mod blacklist;
+mod http_surface;
+mod profiles;
+mod schema_drift;
+mod websocket;
