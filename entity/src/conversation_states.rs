@@ -14,6 +14,8 @@ pub struct Model {
     pub channel_id: i64,
     /// Read up to and including this sequence.
     pub read_seq: i64,
+    /// Unix seconds of the last `setMessageRead`.
+    pub read_at: i64,
     /// History up to and including this sequence is hidden for the user.
     pub cleared_seq: i64,
     /// Deleted from the list until a message newer than `cleared_seq` arrives.

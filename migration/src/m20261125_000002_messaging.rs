@@ -100,6 +100,7 @@ impl MigrationTrait for Migration {
                     .col(string_len(ConversationStates::ConversationId, 80))
                     .col(big_integer(ConversationStates::ChannelId))
                     .col(big_integer(ConversationStates::ReadSeq).default(0))
+                    .col(big_integer(ConversationStates::ReadAt).default(0))
                     .col(big_integer(ConversationStates::ClearedSeq).default(0))
                     .col(boolean(ConversationStates::Deleted).default(false))
                     .col(boolean(ConversationStates::Pinned).default(false))
@@ -191,6 +192,7 @@ enum ConversationStates {
     ConversationId,
     ChannelId,
     ReadSeq,
+    ReadAt,
     ClearedSeq,
     Deleted,
     Pinned,

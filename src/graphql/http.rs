@@ -5,7 +5,6 @@
 //! mutations over GET, parses any content type, takes batches), so this is ours.
 
 use async_graphql::{
-    http::WebSocketProtocols,
     parser::{parse_query, types::OperationType},
     Data, ServerError,
 };
@@ -323,20 +322,7 @@ fn is_request_error(err: &ServerError) -> bool {
 }
 
 /// `GET /graphql/ws`: subscriptions (and any operation) over WebSocket.
-pub async fn graphql_ws(
-    State(state): State<HttpState>,
-    headers: HeaderMap,
-    upgrade: WebSocketUpgrade,
-) -> Response {
-    // The first subprotocol we speak; none given means graphql-transport-ws.
-    let protocol = headers
-        .get(header::SEC_WEBSOCKET_PROTOCOL)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.split(',')
-                .find_map(|p| p.trim().parse::<WebSocketProtocols>().ok())
-        })
-        .unwrap_or(WebSocketProtocols::GraphQLWS);
+pub async fn graphql_ws(State(state): State<HttpState>, upgrade: WebSocketUpgrade) -> Response {
     let config = WsConfig {
         init_timeout: std::time::Duration::from_secs(state.app.config.ws_init_timeout),
         keepalive_interval: std::time::Duration::from_secs(state.app.config.ws_keepalive),
@@ -344,6 +330,8 @@ pub async fn graphql_ws(
         ..WsConfig::default()
     };
     let upgrade = ws::configure_upgrade(upgrade, &config);
+    // The protocol axum will answer with (our preference order), so both sides agree.
+    let protocol = ws::negotiated_protocol(&upgrade);
     upgrade
         .on_upgrade(move |socket| async move {
             let app = state.app.clone();
