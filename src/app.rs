@@ -11,7 +11,6 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
 use tokio::sync::Mutex;
 use tower_http::{
     cors::{AllowOrigin, Any, CorsLayer},
-    limit::RequestBodyLimitLayer,
     trace::TraceLayer,
 };
 
@@ -42,6 +41,10 @@ pub struct AppState {
     /// Serialises write transactions on SQLite, which has one writer at a time:
     /// queueing here instead of in SQLite keeps "database is locked" from clients.
     pub write_gate: Option<Arc<Mutex<()>>>,
+    /// Orders sends within a channel from sequence allocation to publishing.
+    pub channel_locks: crate::realtime::locks::ChannelLocks,
+    /// Uploaded files and the budget for image work.
+    pub files: crate::files::Files,
 }
 
 impl AppState {
@@ -59,6 +62,8 @@ impl AppState {
         let hasher = PasswordHasher::new(config.hash_concurrency)
             .map_err(|_| anyhow::Error::msg("password hasher failed to start"))?;
         let write_gate = config.is_sqlite().then(|| Arc::new(Mutex::new(())));
+        let files = crate::files::Files::local(&config)
+            .map_err(|e| anyhow::Error::msg(format!("cannot open the file store: {e}")))?;
         Ok(Self {
             db,
             config: Arc::new(config),
@@ -67,6 +72,8 @@ impl AppState {
             bus: Arc::new(InProcessBus::new(1024)),
             presence: Presence::default(),
             write_gate,
+            channel_locks: Default::default(),
+            files,
         })
     }
 
@@ -128,9 +135,57 @@ pub fn router(state: AppState) -> Router {
         .merge(compat::routes(state.clone()))
         .merge(crate::health::routes(state.clone()))
         .merge(graphql::graphiql::routes())
-        .layer(RequestBodyLimitLayer::new(body_limit))
+        .merge(crate::files::http::routes(state.clone()))
+        .layer(axum::middleware::from_fn_with_state(
+            BodyLimits {
+                json: body_limit,
+                upload: usize::try_from(crate::files::multipart::upload_body_limit(&state.config))
+                    .unwrap_or(usize::MAX),
+            },
+            limit_body,
+        ))
         .layer(cors(&state.config))
         .layer(TraceLayer::new_for_http())
+}
+
+/// Request body limits: JSON bodies, and multipart uploads to the upload routes.
+#[derive(Clone, Copy)]
+struct BodyLimits {
+    json: usize,
+    upload: usize,
+}
+
+/// `RequestBodyLimitLayer`'s behaviour with a limit chosen per request: uploads
+/// get room for their files (which are also limited as they arrive), every
+/// other body keeps the JSON limit.
+async fn limit_body(
+    axum::extract::State(limits): axum::extract::State<BodyLimits>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let limit = if crate::files::multipart::is_upload_request(&request) {
+        limits.upload
+    } else {
+        limits.json
+    };
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
+    if declared.is_some_and(|len| len > limit) {
+        return (
+            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            "length limit exceeded",
+        )
+            .into_response();
+    }
+    let limit = declared.map_or(limit, |len| len.min(limit));
+    next.run(request.map(|body| {
+        axum::body::Body::new(http_body_util::Limited::new(body, limit))
+    }))
+    .await
 }
 
 fn cors(config: &Config) -> CorsLayer {

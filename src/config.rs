@@ -109,6 +109,30 @@ pub struct Config {
     /// Per-request timeout in seconds (HTTP, not WebSocket).
     #[arg(long, env = "IMGQL_REQUEST_TIMEOUT", default_value_t = 30)]
     pub request_timeout: u64,
+
+    /// Largest image (jpg, png, gif, bmp, webp) an image message may carry, in bytes.
+    #[arg(long, env = "IMGQL_MAX_IMAGE_BYTES", default_value_t = 20 * 1024 * 1024)]
+    pub max_image_bytes: u64,
+
+    /// Largest audio file an audio message may carry, in bytes.
+    #[arg(long, env = "IMGQL_MAX_AUDIO_BYTES", default_value_t = 20 * 1024 * 1024)]
+    pub max_audio_bytes: u64,
+
+    /// Largest video (mp4, mov) a video message may carry, in bytes.
+    #[arg(long, env = "IMGQL_MAX_VIDEO_BYTES", default_value_t = 100 * 1024 * 1024)]
+    pub max_video_bytes: u64,
+
+    /// Largest file a file message may carry, in bytes.
+    #[arg(long, env = "IMGQL_MAX_FILE_BYTES", default_value_t = 100 * 1024 * 1024)]
+    pub max_file_bytes: u64,
+
+    /// Most files one upload request may carry.
+    #[arg(long, env = "IMGQL_MAX_FILES_PER_REQUEST", default_value_t = 1)]
+    pub max_files_per_request: usize,
+
+    /// Absolute base of file URLs (e.g. `https://im.example.com`); empty makes them relative (`/files/<id>`).
+    #[arg(long, env = "IMGQL_PUBLIC_URL", default_value = "")]
+    pub public_url: String,
 }
 
 impl Config {
@@ -133,6 +157,14 @@ impl Config {
         Duration::from_secs(self.token_ttl)
     }
 
+    /// The largest upload accepted: the largest limit of any media kind.
+    pub fn max_upload_bytes(&self) -> u64 {
+        self.max_image_bytes
+            .max(self.max_audio_bytes)
+            .max(self.max_video_bytes)
+            .max(self.max_file_bytes)
+    }
+
     /// Check values that clap cannot.
     pub fn validate(&self) -> Result<(), String> {
         if let Some(secret) = &self.jwt_secret {
@@ -150,6 +182,23 @@ impl Config {
         }
         if self.max_body_bytes < 1024 {
             return Err("IMGQL_MAX_BODY_BYTES must be at least 1024".into());
+        }
+        if [
+            self.max_image_bytes,
+            self.max_audio_bytes,
+            self.max_video_bytes,
+            self.max_file_bytes,
+        ]
+        .contains(&0)
+            || self.max_files_per_request == 0
+        {
+            return Err("IMGQL_MAX_*_BYTES and IMGQL_MAX_FILES_PER_REQUEST must be positive".into());
+        }
+        if !(self.public_url.is_empty()
+            || self.public_url.starts_with("http://")
+            || self.public_url.starts_with("https://"))
+        {
+            return Err("IMGQL_PUBLIC_URL must be empty or an http(s):// URL".into());
         }
         let url = self.database_url();
         if !(url.starts_with("sqlite:")
@@ -180,6 +229,12 @@ impl Config {
             ws_keepalive: 15,
             cors_origins: vec!["*".into()],
             request_timeout: 30,
+            max_image_bytes: 20 * 1024 * 1024,
+            max_audio_bytes: 20 * 1024 * 1024,
+            max_video_bytes: 100 * 1024 * 1024,
+            max_file_bytes: 100 * 1024 * 1024,
+            max_files_per_request: 1,
+            public_url: String::new(),
         }
     }
 }

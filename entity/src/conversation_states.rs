@@ -25,8 +25,22 @@ pub struct Model {
     pub updated_at: i64,
 }
 
-/// No relations are declared: queries join explicitly.
+/// The channel a conversation views (joined for the conversation list).
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    /// The conversation's channel.
+    #[sea_orm(
+        belongs_to = "super::channels::Entity",
+        from = "Column::ChannelId",
+        to = "super::channels::Column::Id"
+    )]
+    Channel,
+}
+
+impl Related<super::channels::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Channel.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

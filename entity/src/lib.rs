@@ -3,6 +3,8 @@
 pub mod blacklist;
 pub mod channels;
 pub mod conversation_states;
+pub mod file_attachments;
+pub mod files;
 pub mod messages;
 pub mod users;
 

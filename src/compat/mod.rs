@@ -2,6 +2,8 @@
 //! envelope. Thin adapters: every rule lives in the domain services.
 
 pub mod envelope;
+pub mod messages;
+pub mod files;
 pub mod users;
 
 use axum::Router;
@@ -12,5 +14,9 @@ pub use envelope::{ok, CompatJson, CompatResult, CompatViewer};
 
 /// All compat routes.
 pub fn routes(state: AppState) -> Router {
-    Router::new().merge(users::routes()).with_state(state)
+    Router::new()
+        .merge(users::routes())
+        .merge(files::routes())
+        .merge(messages::routes())
+        .with_state(state)
 }

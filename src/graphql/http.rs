@@ -10,7 +10,7 @@ use async_graphql::{
 };
 use axum::{
     body::Bytes,
-    extract::{ws::WebSocketUpgrade, Query, State},
+    extract::{ws::WebSocketUpgrade, FromRequest, Query, Request, State},
     http::{header, HeaderMap, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
 };
@@ -21,7 +21,10 @@ use super::{
     ws::{self, InitRejection, WsConfig},
     HttpState,
 };
-use crate::auth::{token_from_headers, Viewer};
+use crate::{
+    auth::{token_from_headers, Viewer},
+    files::multipart,
+};
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 const APPLICATION_JSON: &str = "application/json";
@@ -185,12 +188,10 @@ pub async fn graphql_get(
     execute(&state, &headers, ty, request).await
 }
 
-/// `POST /graphql` with an `application/json` body.
-pub async fn graphql_post(
-    State(state): State<HttpState>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+/// `POST /graphql` with an `application/json` body, or a `multipart/form-data`
+/// body per the GraphQL multipart request spec (file uploads).
+pub async fn graphql_post(State(state): State<HttpState>, request: Request) -> Response {
+    let headers = request.headers().clone();
     let Some(ty) = negotiate(&headers) else {
         return StatusCode::NOT_ACCEPTABLE.into_response();
     };
@@ -204,6 +205,9 @@ pub async fn graphql_post(
                 .trim()
                 .to_ascii_lowercase()
         });
+    if content_type.as_deref() == Some("multipart/form-data") {
+        return graphql_multipart(&state, &headers, ty, request).await;
+    }
     if content_type.as_deref() != Some(APPLICATION_JSON) {
         return request_error(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -212,15 +216,27 @@ pub async fn graphql_post(
             "send the request as application/json",
         );
     }
-    let value: serde_json::Value = match serde_json::from_slice(&body) {
+    let body = match Bytes::from_request(request, &()).await {
+        Ok(body) => body,
+        Err(rejection) => return rejection.into_response(),
+    };
+    match parse_json_request(&body, ty) {
+        Ok(request) => execute(&state, &headers, ty, request).await,
+        Err(response) => response,
+    }
+}
+
+/// A JSON GraphQL request object, checked as GraphQL-over-HTTP asks.
+fn parse_json_request(body: &[u8], ty: ResponseType) -> Result<async_graphql::Request, Response> {
+    let value: serde_json::Value = match serde_json::from_slice(body) {
         Ok(value) => value,
         Err(_) => {
-            return request_error(
+            return Err(request_error(
                 StatusCode::BAD_REQUEST,
                 ty,
                 "BAD_REQUEST",
                 "the body is not valid JSON",
-            )
+            ))
         }
     };
     let serde_json::Value::Object(map) = value else {
@@ -229,17 +245,22 @@ pub async fn graphql_post(
         } else {
             "the body must be a JSON object"
         };
-        return request_error(StatusCode::BAD_REQUEST, ty, "BAD_REQUEST", message);
+        return Err(request_error(
+            StatusCode::BAD_REQUEST,
+            ty,
+            "BAD_REQUEST",
+            message,
+        ));
     };
     match map.get("query") {
         Some(serde_json::Value::String(q)) if !q.trim().is_empty() => {}
         _ => {
-            return request_error(
+            return Err(request_error(
                 StatusCode::BAD_REQUEST,
                 ty,
                 "BAD_REQUEST",
                 "`query` must be a non-empty string",
-            )
+            ))
         }
     }
     for (key, allowed_null) in [("variables", true), ("extensions", true)] {
@@ -247,39 +268,68 @@ pub async fn graphql_post(
             None | Some(serde_json::Value::Object(_)) => {}
             Some(serde_json::Value::Null) if allowed_null => {}
             _ => {
-                return request_error(
+                return Err(request_error(
                     StatusCode::BAD_REQUEST,
                     ty,
                     "BAD_REQUEST",
                     &format!("`{key}` must be an object"),
-                )
+                ))
             }
         }
     }
     match map.get("operationName") {
         None | Some(serde_json::Value::Null) | Some(serde_json::Value::String(_)) => {}
         _ => {
-            return request_error(
+            return Err(request_error(
                 StatusCode::BAD_REQUEST,
                 ty,
                 "BAD_REQUEST",
                 "`operationName` must be a string",
-            )
+            ))
         }
     }
-    let request: async_graphql::Request =
-        match serde_json::from_value(serde_json::Value::Object(map)) {
-            Ok(request) => request,
-            Err(_) => {
-                return request_error(
-                    StatusCode::BAD_REQUEST,
-                    ty,
-                    "BAD_REQUEST",
-                    "invalid GraphQL request",
-                )
-            }
+    serde_json::from_value(serde_json::Value::Object(map)).map_err(|_| {
+        request_error(
+            StatusCode::BAD_REQUEST,
+            ty,
+            "BAD_REQUEST",
+            "invalid GraphQL request",
+        )
+    })
+}
+
+/// A multipart upload: only for a valid token (nothing is stored for anyone
+/// else), files streamed into staging, then executed like any request.
+async fn graphql_multipart(
+    state: &HttpState,
+    headers: &HeaderMap,
+    ty: ResponseType,
+    request: Request,
+) -> Response {
+    let fail = |err: crate::error::AppError| {
+        request_error(err.status(), ty, err.code(), &err.message())
+    };
+    if !matches!(auth_from(state, headers), Auth::Viewer(_)) {
+        return fail(crate::error::AppError::Unauthenticated(
+            "uploads need a valid token: send `token` or `Authorization: Bearer`".into(),
+        ));
+    }
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    let received =
+        match multipart::receive_graphql(&state.app, content_type, request.into_body()).await {
+            Ok(received) => received,
+            Err(err) => return fail(err),
         };
-    execute(&state, &headers, ty, request).await
+    let request = match parse_json_request(&received.operations, ty) {
+        Ok(request) => request,
+        Err(response) => return response,
+    };
+    match multipart::attach_uploads(request, received.files) {
+        Ok(request) => execute(state, headers, ty, request).await,
+        Err(err) => fail(err),
+    }
 }
 
 async fn execute(

@@ -9,7 +9,7 @@ pub mod ws;
 use async_graphql::{MergedObject, MergedSubscription, SDLExportOptions, Schema, SchemaBuilder};
 use axum::{routing::get, Router};
 
-use crate::{app::AppState, blacklist, users};
+use crate::{app::AppState, blacklist, conversations, files, messages, users};
 
 pub use context::{Auth, ContextExt};
 
@@ -26,6 +26,9 @@ pub struct MutationRoot(
     users::graphql::AccountMutation,
     users::graphql::UsersMutation,
     blacklist::graphql::BlacklistMutation,
+    files::graphql::FilesMutation,
+    messages::graphql::MessagesMutation,
+    conversations::graphql::ConversationsMutation,
 );
 
 /// Every subscription, merged from the domains.
@@ -33,6 +36,7 @@ pub struct MutationRoot(
 pub struct SubscriptionRoot(
     users::graphql::UsersSubscription,
     blacklist::graphql::BlacklistSubscription,
+    messages::graphql::MessagesSubscription,
 );
 
 /// The schema type served by imgql.

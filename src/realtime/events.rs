@@ -1,9 +1,12 @@
 //! What travels on the bus.
 
-use crate::users::types::Profile;
+use std::sync::Arc;
+
+use crate::{messages::view::MessageView, users::types::Profile};
 
 /// One live event. Shared by `Arc` among all listeners of its topic, so it is
-/// built once whatever the number of subscribers.
+/// built once whatever the number of subscribers; per-viewer fields
+/// (`flow`, `conversationID`) are derived by each subscriber.
 #[derive(Debug, Clone)]
 pub enum Event {
     /// A user's profile changed (sent to that user's topic).
@@ -14,5 +17,41 @@ pub enum Event {
         owner: String,
         /// The whole list after the change.
         list: Vec<String>,
+    },
+    /// A message was sent (seen from its sender's side).
+    Message(Arc<MessageView>),
+    /// A message was revoked (seen from its sender's side).
+    MessageRevoked(Arc<MessageView>),
+    /// `reader` read their C2C conversation with `peer` up to `sequence` (sent to the peer).
+    PeerRead {
+        /// Who read.
+        reader: String,
+        /// Whose messages were read.
+        peer: String,
+        /// Read up to and including.
+        sequence: i64,
+        /// Unix seconds.
+        time: i64,
+    },
+    /// A user's view of a conversation changed (read position, deletion).
+    ConversationChanged {
+        /// Whose view.
+        user: String,
+        /// Which conversation.
+        conversation_id: String,
+    },
+    /// A user joined or left a group: their open streams start or stop following it.
+    Membership {
+        /// The member.
+        user: String,
+        /// The group.
+        group_id: String,
+        /// Joined (true) or left (false).
+        joined: bool,
+    },
+    /// A group's profile or membership changed (sent to the group's topic).
+    GroupChanged {
+        /// The group.
+        group_id: String,
     },
 }

@@ -2,6 +2,8 @@
 
 pub mod bus;
 pub mod events;
+pub mod feed;
+pub mod locks;
 pub mod presence;
 pub mod stream;
 

@@ -1,0 +1,224 @@
+//! Conversation list rules and queries: one indexed query for the list, then
+//! batches for last messages, profiles and read positions (no N+1).
+
+use std::collections::HashMap;
+
+use entity::{channels, conversation_states, messages};
+use sea_orm::{
+    sea_query::Expr, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+
+use super::types::{ConversationView, LastMessage, MessageRemindType};
+use crate::{
+    app::AppState,
+    error::{AppError, AppResult},
+    groups::service as groups,
+    messages::{
+        service as messages_service,
+        targets,
+        types::ConversationType,
+    },
+    users::{service as users, types::Profile},
+    util::unix_now,
+};
+
+/// Most conversations one list returns.
+pub const MAX_LIST: u64 = 500;
+
+/// The viewer's conversations: pinned first, then newest activity.
+pub async fn get_conversation_list(
+    state: &AppState,
+    viewer: &str,
+    filter: Option<&[String]>,
+    limit: Option<u64>,
+) -> AppResult<Vec<ConversationView>> {
+    let limit = limit.unwrap_or(MAX_LIST);
+    if !(1..=MAX_LIST).contains(&limit) {
+        return Err(AppError::bad_input("count", format!("must be 1 to {MAX_LIST}")));
+    }
+    if let Some(ids) = filter {
+        if ids.len() > 100 {
+            return Err(AppError::bad_input("conversationIDList", "at most 100 IDs"));
+        }
+    }
+    let mut query = conversation_states::Entity::find()
+        .find_also_related(channels::Entity)
+        .filter(conversation_states::Column::UserId.eq(viewer))
+        // Deleted conversations come back when a newer message arrives.
+        .filter(listed());
+    if let Some(ids) = filter {
+        query = query.filter(conversation_states::Column::ConversationId.is_in(ids.iter().cloned()));
+    }
+    let rows = query
+        .order_by_desc(conversation_states::Column::Pinned)
+        .order_by_desc(channels::Column::LastActivity)
+        .order_by_asc(conversation_states::Column::ConversationId)
+        .limit(limit)
+        .all(&state.db)
+        .await?;
+    let rows: Vec<(conversation_states::Model, channels::Model)> =
+        rows.into_iter().filter_map(|(s, c)| c.map(|c| (s, c))).collect();
+    build(state, viewer, rows).await
+}
+
+/// Listed: not deleted, or a message newer than the deletion point arrived.
+fn listed() -> Condition {
+    use sea_orm::sea_query::ExprTrait as _;
+    Condition::any()
+        .add(conversation_states::Column::Deleted.eq(false))
+        .add(
+            Expr::col((channels::Entity, channels::Column::LastSeq))
+                .gt(Expr::col((conversation_states::Entity, conversation_states::Column::ClearedSeq))),
+        )
+}
+
+/// Assemble views for state rows, loading everything else in batches.
+async fn build(
+    state: &AppState,
+    viewer: &str,
+    rows: Vec<(conversation_states::Model, channels::Model)>,
+) -> AppResult<Vec<ConversationView>> {
+    let group_ids: Vec<String> = rows
+        .iter()
+        .filter_map(|(s, _)| s.conversation_id.strip_prefix("GROUP").map(str::to_owned))
+        .collect();
+    let group_info = groups::conversation_info(state, &group_ids).await?;
+    // Last visible message of each conversation: one query.
+    let mut last_wanted = Condition::any();
+    let mut any_last = false;
+    for (s, c) in &rows {
+        let floor = match s.conversation_id.strip_prefix("GROUP") {
+            Some(g) => s.cleared_seq.max(group_info.get(g).map(|i| i.history_floor).unwrap_or(0)),
+            None => s.cleared_seq,
+        };
+        if c.last_seq > floor {
+            any_last = true;
+            last_wanted = last_wanted.add(
+                Condition::all()
+                    .add(messages::Column::ChannelId.eq(c.id))
+                    .add(messages::Column::Seq.eq(c.last_seq)),
+            );
+        }
+    }
+    let last_rows = if any_last {
+        messages::Entity::find().filter(last_wanted).all(&state.db).await?
+    } else {
+        Vec::new()
+    };
+    let last_views = messages_service::views_of(state, viewer, last_rows).await?;
+    let mut last_by_channel: HashMap<i64, LastMessage> = HashMap::new();
+    for (s, c) in &rows {
+        if let Some(view) = last_views.iter().find(|v| v.conversation_id == s.conversation_id && v.sequence == c.last_seq) {
+            last_by_channel.insert(c.id, LastMessage::from(view));
+        }
+    }
+    // Peers' profiles and their read times: one query each.
+    let peers: Vec<String> = rows
+        .iter()
+        .filter_map(|(s, _)| s.conversation_id.strip_prefix("C2C").map(str::to_owned))
+        .collect();
+    let profiles = users::load_users(state, &peers).await?;
+    let mut peer_read_at: HashMap<String, i64> = HashMap::new();
+    if !peers.is_empty() {
+        let own_id = format!("C2C{viewer}");
+        for s in conversation_states::Entity::find()
+            .filter(conversation_states::Column::UserId.is_in(peers.iter().cloned()))
+            .filter(conversation_states::Column::ConversationId.eq(own_id))
+            .all(&state.db)
+            .await?
+        {
+            peer_read_at.insert(s.user_id, s.read_at);
+        }
+    }
+    Ok(rows
+        .iter()
+        .map(|(s, c)| {
+            let remind = MessageRemindType::parse(&s.remind_type);
+            let (kind, sub_type, counts_unread) = if s.conversation_id.starts_with("C2C") {
+                (ConversationType::C2c, None, true)
+            } else if let Some(g) = s.conversation_id.strip_prefix("GROUP") {
+                let info = group_info.get(g);
+                (
+                    ConversationType::Group,
+                    info.map(|i| i.sub_type.clone()),
+                    info.is_some_and(|i| i.counts_unread),
+                )
+            } else {
+                (ConversationType::System, None, true)
+            };
+            let unread = if counts_unread && remind == MessageRemindType::AcceptAndNotify {
+                (c.last_seq - s.read_seq.max(s.cleared_seq)).max(0)
+            } else {
+                0
+            };
+            let peer = s.conversation_id.strip_prefix("C2C");
+            ConversationView {
+                conversation_id: s.conversation_id.clone(),
+                kind,
+                sub_type,
+                unread_count: unread,
+                last_message: last_by_channel.get(&c.id).cloned(),
+                user_profile: peer.and_then(|p| profiles.get(p)).map(Profile::public),
+                is_pinned: s.pinned,
+                message_remind_type: remind,
+                peer_read_time: peer.and_then(|p| peer_read_at.get(p)).copied().unwrap_or(0),
+            }
+        })
+        .collect())
+}
+
+/// One conversation of the viewer; a C2C conversation with no messages yet is shown empty.
+pub async fn get_conversation_profile(state: &AppState, viewer: &str, conversation_id: &str) -> AppResult<ConversationView> {
+    let conv = targets::resolve_conversation(state, viewer, conversation_id).await?;
+    if let Some(row) = conv.state {
+        if let Some(channel) = channels::Entity::find_by_id(row.channel_id).one(&state.db).await? {
+            let mut built = build(state, viewer, vec![(row, channel)]).await?;
+            if let Some(view) = built.pop() {
+                return Ok(view);
+            }
+        }
+    }
+    if conv.kind == ConversationType::C2c {
+        let profile = users::find_user(state, &conv.target).await?.map(|u| Profile::public(&u));
+        return Ok(ConversationView {
+            conversation_id: conv.conversation_id,
+            kind: ConversationType::C2c,
+            sub_type: None,
+            unread_count: 0,
+            last_message: None,
+            user_profile: profile,
+            is_pinned: false,
+            message_remind_type: MessageRemindType::AcceptAndNotify,
+            peer_read_time: 0,
+        });
+    }
+    Err(AppError::NotFound(format!("no such conversation: {conversation_id}")))
+}
+
+/// Remove a conversation from the viewer's list and hide its history for them only.
+pub async fn delete_conversation(state: &AppState, viewer: &str, conversation_id: &str) -> AppResult<String> {
+    let conv = targets::resolve_conversation(state, viewer, conversation_id).await?;
+    let row = conv
+        .state
+        .ok_or_else(|| AppError::NotFound(format!("no such conversation: {conversation_id}")))?;
+    let channel = channels::Entity::find_by_id(row.channel_id)
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::Internal)?;
+    {
+        let _gate = state.write_guard().await;
+        conversation_states::Entity::update_many()
+            .col_expr(conversation_states::Column::Deleted, Expr::value(true))
+            .col_expr(conversation_states::Column::ClearedSeq, Expr::value(channel.last_seq))
+            .col_expr(
+                conversation_states::Column::ReadSeq,
+                Expr::value(channel.last_seq.max(row.read_seq)),
+            )
+            .col_expr(conversation_states::Column::UpdatedAt, Expr::value(unix_now()))
+            .filter(conversation_states::Column::UserId.eq(viewer))
+            .filter(conversation_states::Column::ConversationId.eq(conversation_id))
+            .exec(&state.db)
+            .await?;
+    }
+    Ok(conversation_id.to_owned())
+}

@@ -1,0 +1,3 @@
+//! Groups and their members.
+
+pub mod service;

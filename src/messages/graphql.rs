@@ -1,0 +1,210 @@
+//! GraphQL adapters of messages, and the live message events.
+
+use std::sync::Arc;
+
+use async_graphql::{Context, Object, Subscription, ID};
+use futures_util::{stream::BoxStream, Stream, StreamExt};
+
+use super::{input::CreateMessageInput, service, view::{MessagePage, MessageView}};
+use crate::{
+    conversations::{service as conversations, types::PeerRead},
+    error::AppError,
+    graphql::ContextExt,
+    realtime::{feed::viewer_feed, Event},
+};
+
+/// Message queries.
+#[derive(Default)]
+pub struct MessagesQuery;
+
+#[Object]
+impl MessagesQuery {
+    /// History of a conversation, newest page first (`count` 1 to 100).
+    #[graphql(name = "getMessageList")]
+    async fn get_message_list(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(name = "conversationID")] conversation_id: String,
+        #[graphql(default = 15)] count: i64,
+        #[graphql(name = "nextReqMessageID")] next_req_message_id: Option<String>,
+    ) -> async_graphql::Result<MessagePage> {
+        let viewer = ctx.viewer()?;
+        Ok(service::get_message_list(
+            ctx.state()?,
+            &viewer.user_id,
+            &conversation_id,
+            Some(count),
+            next_req_message_id.as_deref(),
+        )
+        .await?)
+    }
+}
+
+/// Message mutations.
+#[derive(Default)]
+pub struct MessagesMutation;
+
+#[Object]
+impl MessagesMutation {
+    /// Store a message as `unSend` (visible only to you) for `sendMessage` later.
+    #[graphql(name = "createMessage")]
+    async fn create_message(&self, ctx: &Context<'_>, input: CreateMessageInput) -> async_graphql::Result<Option<MessageView>> {
+        let viewer = ctx.viewer()?;
+        Ok(Some(service::create_message(ctx.state()?, &viewer.user_id, input.into()).await?))
+    }
+
+    /// Send a created message (`messageID`) or a new one (`message`); exactly one.
+    #[graphql(name = "sendMessage")]
+    async fn send_message(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(name = "messageID")] message_id: Option<ID>,
+        message: Option<CreateMessageInput>,
+    ) -> async_graphql::Result<Option<MessageView>> {
+        let viewer = ctx.viewer()?;
+        let state = ctx.state()?;
+        let sent = match (message_id, message) {
+            (Some(id), None) => service::send_message(state, &viewer.user_id, &id).await?,
+            (None, Some(message)) => service::send_new_message(state, &viewer.user_id, message.into()).await?,
+            _ => return Err(AppError::bad_input("sendMessage", "give exactly one of messageID and message").into()),
+        };
+        Ok(Some(sent))
+    }
+
+    /// Retry a message whose send failed.
+    #[graphql(name = "resendMessage")]
+    async fn resend_message(&self, ctx: &Context<'_>, #[graphql(name = "messageID")] message_id: ID) -> async_graphql::Result<Option<MessageView>> {
+        let viewer = ctx.viewer()?;
+        Ok(Some(service::resend_message(ctx.state()?, &viewer.user_id, &message_id).await?))
+    }
+
+    /// Revoke a sent message (sender within the limit, or group owner/admin).
+    #[graphql(name = "revokeMessage")]
+    async fn revoke_message(&self, ctx: &Context<'_>, #[graphql(name = "messageID")] message_id: ID) -> async_graphql::Result<Option<MessageView>> {
+        let viewer = ctx.viewer()?;
+        Ok(Some(service::revoke_message(ctx.state()?, &viewer.user_id, &message_id).await?))
+    }
+
+    /// Mark a conversation read; returns it with its unread count at 0.
+    #[graphql(name = "setMessageRead")]
+    async fn set_message_read(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(name = "conversationID")] conversation_id: String,
+    ) -> async_graphql::Result<Option<crate::conversations::types::ConversationView>> {
+        let viewer = ctx.viewer()?;
+        let state = ctx.state()?;
+        service::set_message_read(state, &viewer.user_id, &conversation_id).await?;
+        Ok(Some(conversations::get_conversation_profile(state, &viewer.user_id, &conversation_id).await?))
+    }
+}
+
+/// Live message events of the viewer.
+#[derive(Default)]
+pub struct MessagesSubscription;
+
+type Feed = BoxStream<'static, Result<Arc<Event>, AppError>>;
+
+async fn feed(ctx: &Context<'_>) -> async_graphql::Result<(Feed, String)> {
+    let viewer = ctx.viewer()?.user_id.clone();
+    let feed = viewer_feed(ctx.state()?, &viewer).await?;
+    Ok((feed, viewer))
+}
+
+#[Subscription]
+impl MessagesSubscription {
+    /// Every message that becomes visible to you from now on (your own sends
+    /// too, with `flow: out`); with `conversationID`, only that conversation's.
+    #[graphql(name = "messageReceived")]
+    async fn message_received(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(name = "conversationID")] conversation_id: Option<String>,
+    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<MessageView>>> {
+        let (feed, viewer) = feed(ctx).await?;
+        Ok(feed.filter_map(move |event| {
+            let out = match event {
+                Ok(event) => match event.as_ref() {
+                    Event::Message(view) if view.addressed_to(&viewer) => {
+                        let mine = view.for_viewer(&viewer);
+                        conversation_id
+                            .as_ref()
+                            .is_none_or(|c| *c == mine.conversation_id)
+                            .then_some(Ok(mine))
+                    }
+                    _ => None,
+                },
+                Err(err) => Some(Err(err.into())),
+            };
+            async move { out }
+        }))
+    }
+
+    /// Messages revoked in your conversations.
+    #[graphql(name = "messageRevoked")]
+    async fn message_revoked(&self, ctx: &Context<'_>) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<MessageView>>> {
+        let (feed, viewer) = feed(ctx).await?;
+        Ok(feed.filter_map(move |event| {
+            let out = match event {
+                Ok(event) => match event.as_ref() {
+                    Event::MessageRevoked(view) if view.addressed_to(&viewer) => Some(Ok(view.for_viewer(&viewer))),
+                    _ => None,
+                },
+                Err(err) => Some(Err(err.into())),
+            };
+            async move { out }
+        }))
+    }
+
+    /// Your C2C peers reading your messages.
+    #[graphql(name = "messageReadByPeer")]
+    async fn message_read_by_peer(&self, ctx: &Context<'_>) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<PeerRead>>> {
+        let (feed, viewer) = feed(ctx).await?;
+        Ok(feed.filter_map(move |event| {
+            let out = match event {
+                Ok(event) => match event.as_ref() {
+                    Event::PeerRead { reader, peer, sequence, time } if *peer == viewer => Some(Ok(PeerRead {
+                        conversation_id: format!("C2C{reader}"),
+                        sequence: *sequence,
+                        time: *time,
+                    })),
+                    _ => None,
+                },
+                Err(err) => Some(Err(err.into())),
+            };
+            async move { out }
+        }))
+    }
+
+    /// A conversation of yours whose unread count or last message changed.
+    #[graphql(name = "conversationUpdated")]
+    async fn conversation_updated(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<crate::conversations::types::ConversationView>>> {
+        let (feed, viewer) = feed(ctx).await?;
+        let state = ctx.state()?.clone();
+        Ok(feed.filter_map(move |event| {
+            let state = state.clone();
+            let viewer = viewer.clone();
+            async move {
+                let conversation_id = match event {
+                    Err(err) => return Some(Err(err.into())),
+                    Ok(event) => match event.as_ref() {
+                        Event::Message(view) | Event::MessageRevoked(view) if view.addressed_to(&viewer) => {
+                            view.for_viewer(&viewer).conversation_id
+                        }
+                        Event::ConversationChanged { user, conversation_id } if *user == viewer => conversation_id.clone(),
+                        _ => return None,
+                    },
+                };
+                match conversations::get_conversation_profile(&state, &viewer, &conversation_id).await {
+                    Ok(view) => Some(Ok(view)),
+                    // Gone for this viewer meanwhile (left the group): nothing to show.
+                    Err(AppError::NotFound(_) | AppError::NotGroupMember(_) | AppError::GroupNotFound(_)) => None,
+                    Err(err) => Some(Err(err.into())),
+                }
+            }
+        }))
+    }
+}

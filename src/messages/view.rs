@@ -1,0 +1,187 @@
+//! The MESSAGE object (seed appendix 1) as both surfaces show it.
+
+use async_graphql::{ComplexObject, SimpleObject};
+use serde::{Deserialize, Serialize};
+
+use super::{
+    payload::MessagePayload,
+    types::{ConversationType, MessageFlow, MessagePriority, MessageStatus, MessageType, SYSTEM_CONVERSATION_ID},
+};
+use entity::{messages, users};
+
+/// A message as one viewer sees it. `conversationID` and `flow` are relative
+/// to the viewer; everything else is the same for everyone.
+#[derive(SimpleObject, Clone, Debug, Serialize, Deserialize)]
+#[graphql(name = "Message", complex)]
+pub struct MessageView {
+    /// Server-made, unique and time-ordered.
+    #[graphql(name = "ID")]
+    #[serde(rename = "ID")]
+    pub id: String,
+    /// The kind.
+    #[graphql(name = "type")]
+    #[serde(rename = "type")]
+    pub msg_type: MessageType,
+    /// The payload as compat JSON; GraphQL shows it as the `MessagePayload` union.
+    #[graphql(skip)]
+    pub payload: serde_json::Value,
+    /// `C2C<peer>`, `GROUP<groupID>` or `@TIM#SYSTEM`, from the viewer's side.
+    #[graphql(name = "conversationID")]
+    #[serde(rename = "conversationID")]
+    pub conversation_id: String,
+    /// The conversation's type.
+    #[graphql(name = "conversationType")]
+    #[serde(rename = "conversationType")]
+    pub conversation_type: ConversationType,
+    /// Recipient userID (C2C) or groupID.
+    pub to: String,
+    /// Sender userID.
+    pub from: String,
+    /// `out` when the viewer sent it.
+    pub flow: MessageFlow,
+    /// Unix seconds (send time once sent).
+    pub time: i64,
+    /// `unSend`, `success` or `fail`.
+    pub status: MessageStatus,
+    /// Whether it was revoked (its payload is then empty).
+    #[graphql(name = "isRevoked")]
+    #[serde(rename = "isRevoked")]
+    pub is_revoked: bool,
+    /// Priority.
+    pub priority: MessagePriority,
+    /// Sender's nickname.
+    pub nick: String,
+    /// Sender's avatar.
+    pub avatar: String,
+    /// C2C: whether the recipient has read it.
+    #[graphql(name = "isPeerRead")]
+    #[serde(rename = "isPeerRead")]
+    pub is_peer_read: bool,
+    /// Sender's card in the group.
+    #[graphql(name = "nameCard")]
+    #[serde(rename = "nameCard")]
+    pub name_card: String,
+    /// Mentioned members (groups).
+    #[graphql(name = "atUserList")]
+    #[serde(rename = "atUserList")]
+    pub at_user_list: Vec<String>,
+    /// Custom data for the app.
+    #[graphql(name = "cloudCustomData")]
+    #[serde(rename = "cloudCustomData")]
+    pub cloud_custom_data: String,
+    /// Position in its conversation (1, 2, 3, ...), 0 until sent.
+    pub sequence: i64,
+    /// The sender's idempotency key, when given.
+    #[graphql(name = "clientMsgID")]
+    #[serde(rename = "clientMsgID")]
+    pub client_msg_id: Option<String>,
+}
+
+#[ComplexObject]
+impl MessageView {
+    /// What the message carries; null once revoked.
+    async fn payload(&self) -> Option<MessagePayload> {
+        if self.is_revoked {
+            return None;
+        }
+        MessagePayload::from_json(self.msg_type, &self.payload)
+    }
+}
+
+impl MessageView {
+    /// Build from a stored row; `sender` gives nick and avatar, `peer_read_seq`
+    /// the recipient's read position (C2C) for `isPeerRead`.
+    pub fn from_row(row: &messages::Model, sender: Option<&users::Model>, viewer: &str, peer_read_seq: Option<i64>) -> Self {
+        let conversation_type = ConversationType::parse(&row.conversation_type).unwrap_or(ConversationType::C2c);
+        let msg_type = MessageType::parse(&row.msg_type).unwrap_or(MessageType::CustomElem);
+        let seq = row.seq.unwrap_or(0);
+        let view = Self {
+            id: row.id.clone(),
+            msg_type,
+            payload: serde_json::from_str(&row.payload).unwrap_or(serde_json::Value::Object(Default::default())),
+            conversation_id: String::new(),
+            conversation_type,
+            to: row.to_id.clone(),
+            from: row.sender_id.clone(),
+            flow: MessageFlow::In,
+            time: row.time,
+            status: match row.status.as_str() {
+                "success" => MessageStatus::Success,
+                "fail" => MessageStatus::Fail,
+                _ => MessageStatus::UnSend,
+            },
+            is_revoked: row.is_revoked,
+            priority: serde_json::from_value(serde_json::Value::String(row.priority.clone())).unwrap_or_default(),
+            nick: sender.map(|u| u.nick.clone()).unwrap_or_default(),
+            avatar: sender.map(|u| u.avatar.clone()).unwrap_or_default(),
+            is_peer_read: conversation_type == ConversationType::C2c
+                && seq > 0
+                && peer_read_seq.is_some_and(|read| read >= seq),
+            name_card: row.name_card.clone(),
+            at_user_list: serde_json::from_str(&row.at_user_list).unwrap_or_default(),
+            cloud_custom_data: row.cloud_custom_data.clone(),
+            sequence: seq,
+            client_msg_id: row.client_msg_id.clone(),
+        };
+        view.for_viewer(viewer)
+    }
+
+    /// The same message as `viewer` sees it.
+    pub fn for_viewer(&self, viewer: &str) -> Self {
+        let mut view = self.clone();
+        view.flow = if self.from == viewer && self.conversation_type != ConversationType::System {
+            MessageFlow::Out
+        } else {
+            MessageFlow::In
+        };
+        view.conversation_id = conversation_id_for(self.conversation_type, &self.from, &self.to, viewer);
+        if view.flow == MessageFlow::In {
+            // The idempotency key is the sender's business.
+            view.client_msg_id = None;
+        }
+        view
+    }
+
+    /// Whether `viewer` takes part in this message's conversation by its
+    /// addressing alone (C2C parties, the system notice's owner).
+    pub fn addressed_to(&self, viewer: &str) -> bool {
+        match self.conversation_type {
+            ConversationType::C2c => self.from == viewer || self.to == viewer,
+            ConversationType::System => self.to == viewer,
+            ConversationType::Group => true,
+        }
+    }
+
+    /// The emptied payload a revoked message keeps.
+    pub fn revoked_payload() -> serde_json::Value {
+        serde_json::Value::Object(Default::default())
+    }
+}
+
+/// The conversation ID of a message from `viewer`'s side.
+pub fn conversation_id_for(kind: ConversationType, from: &str, to: &str, viewer: &str) -> String {
+    match kind {
+        ConversationType::C2c if from == viewer => format!("C2C{to}"),
+        ConversationType::C2c => format!("C2C{from}"),
+        ConversationType::Group => format!("GROUP{to}"),
+        ConversationType::System => SYSTEM_CONVERSATION_ID.to_owned(),
+    }
+}
+
+/// One page of history.
+#[derive(SimpleObject, Clone, Debug, Serialize)]
+#[graphql(name = "MessageList")]
+pub struct MessagePage {
+    /// Oldest first.
+    #[graphql(name = "messageList")]
+    #[serde(rename = "messageList")]
+    pub message_list: Vec<MessageView>,
+    /// Pass back for the next older page; `""` when complete.
+    #[graphql(name = "nextReqMessageID")]
+    #[serde(rename = "nextReqMessageID")]
+    pub next_req_message_id: String,
+    /// Whether this page reaches the start of the visible history.
+    #[graphql(name = "isCompleted")]
+    #[serde(rename = "isCompleted")]
+    pub is_completed: bool,
+}
