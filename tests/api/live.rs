@@ -1,0 +1,161 @@
+//! Live delivery of messages, revocations, read receipts and conversation changes.
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::{
+    helpers::{spawn_app, WsClient},
+    messaging::send_text,
+};
+
+const RECEIVED: &str = "subscription($c: String) { messageReceived(conversationID: $c) { ID from to flow conversationID sequence payload { ... on TextElem { text } } } }";
+
+async fn settle(ws: &mut WsClient) {
+    ws.subscribe("settle", "{ __typename }", json!({})).await;
+    loop {
+        let msg = ws.next_json().await;
+        if msg["id"] == "settle" && msg["type"] == "complete" {
+            break;
+        }
+    }
+}
+
+#[tokio::test]
+async fn messages_reach_the_recipient_and_the_senders_other_sessions_but_no_one_else() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    let bob = app.register("bob").await;
+    let carol = app.register("carol").await;
+    let mut bob_ws = WsClient::with_token(&app, &bob).await;
+    let mut alice_ws = WsClient::with_token(&app, &alice).await;
+    let mut carol_ws = WsClient::with_token(&app, &carol).await;
+    for ws in [&mut bob_ws, &mut alice_ws, &mut carol_ws] {
+        ws.subscribe("m", RECEIVED, json!({})).await;
+        settle(ws).await;
+    }
+    let sent = send_text(&app, &alice, "bob", "live").await;
+    let got = bob_ws.next_data("m").await["messageReceived"].clone();
+    assert_eq!(got["ID"], sent["ID"]);
+    assert_eq!(got["flow"], "in");
+    assert_eq!(got["conversationID"], "C2Calice");
+    assert_eq!(got["payload"]["text"], "live");
+    let own = alice_ws.next_data("m").await["messageReceived"].clone();
+    assert_eq!(own["flow"], "out");
+    assert_eq!(own["conversationID"], "C2Cbob");
+    carol_ws.expect_silence(Duration::from_millis(300)).await;
+}
+
+#[tokio::test]
+async fn a_hundred_rapid_messages_arrive_once_each_in_order() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    let bob = app.register("bob").await;
+    let mut ws = WsClient::with_token(&app, &bob).await;
+    ws.subscribe("m", RECEIVED, json!({ "c": "C2Calice" }))
+        .await;
+    settle(&mut ws).await;
+    let sender = {
+        let app_url = app.url("/graphql");
+        let http = app.http.clone();
+        let token = alice.clone();
+        tokio::spawn(async move {
+            for i in 1..=100 {
+                let body: serde_json::Value = http
+                    .post(&app_url)
+                    .bearer_auth(&token)
+                    .json(&json!({
+                        "query": "mutation($m: CreateMessageInput!) { sendMessage(message: $m) { sequence } }",
+                        "variables": { "m": { "to": "bob", "conversationType": "C2C", "payload": { "text": { "text": format!("n{i}") } } } }
+                    }))
+                    .send()
+                    .await
+                    .expect("send")
+                    .json()
+                    .await
+                    .expect("json");
+                assert!(body.get("errors").is_none(), "{body}");
+            }
+        })
+    };
+    for expected in 1..=100 {
+        let got = ws.next_data("m").await["messageReceived"].clone();
+        assert_eq!(got["sequence"], expected);
+        assert_eq!(got["payload"]["text"], format!("n{expected}"));
+    }
+    sender.await.expect("sender");
+    ws.expect_silence(Duration::from_millis(300)).await;
+}
+
+#[tokio::test]
+async fn the_conversation_filter_selects_one_conversation() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    let bob = app.register("bob").await;
+    let carol = app.register("carol").await;
+    let mut ws = WsClient::with_token(&app, &bob).await;
+    ws.subscribe("m", RECEIVED, json!({ "c": "C2Ccarol" }))
+        .await;
+    settle(&mut ws).await;
+    send_text(&app, &alice, "bob", "not this one").await;
+    send_text(&app, &carol, "bob", "this one").await;
+    let got = ws.next_data("m").await["messageReceived"].clone();
+    assert_eq!(got["payload"]["text"], "this one");
+}
+
+#[tokio::test]
+async fn revocations_read_receipts_and_conversation_updates_are_pushed() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    let bob = app.register("bob").await;
+    let mut alice_ws = WsClient::with_token(&app, &alice).await;
+    let mut bob_ws = WsClient::with_token(&app, &bob).await;
+    alice_ws
+        .subscribe(
+            "read",
+            "subscription { messageReadByPeer { conversationID sequence time } }",
+            json!({}),
+        )
+        .await;
+    bob_ws
+        .subscribe(
+            "rev",
+            "subscription { messageRevoked { ID isRevoked payload { __typename } } }",
+            json!({}),
+        )
+        .await;
+    bob_ws.subscribe("conv", "subscription { conversationUpdated { conversationID unreadCount lastMessage { messageForShow } } }", json!({})).await;
+    settle(&mut alice_ws).await;
+    settle(&mut bob_ws).await;
+
+    let sent = send_text(&app, &alice, "bob", "hello").await;
+    let conv = bob_ws.next_data("conv").await["conversationUpdated"].clone();
+    assert_eq!(conv["conversationID"], "C2Calice");
+    assert_eq!(conv["unreadCount"], 1);
+    assert_eq!(conv["lastMessage"]["messageForShow"], "hello");
+
+    app.gql_ok(
+        Some(&bob),
+        "mutation { setMessageRead(conversationID: \"C2Calice\") { unreadCount } }",
+        json!({}),
+    )
+    .await;
+    let read = alice_ws.next_data("read").await["messageReadByPeer"].clone();
+    assert_eq!(read["conversationID"], "C2Cbob");
+    assert_eq!(read["sequence"], 1);
+    let conv = bob_ws.next_data("conv").await["conversationUpdated"].clone();
+    assert_eq!(conv["unreadCount"], 0, "bob's other sessions see the read");
+
+    let id = sent["ID"].as_str().expect("id");
+    app.gql_ok(
+        Some(&alice),
+        &format!("mutation {{ revokeMessage(messageID: \"{id}\") {{ ID }} }}"),
+        json!({}),
+    )
+    .await;
+    let revoked = bob_ws.next_data("rev").await["messageRevoked"].clone();
+    assert_eq!(
+        revoked,
+        json!({ "ID": id, "isRevoked": true, "payload": null })
+    );
+}
