@@ -11,6 +11,7 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
 use tokio::sync::Mutex;
 use tower_http::{
     cors::{AllowOrigin, Any, CorsLayer},
+    timeout::TimeoutLayer,
     trace::TraceLayer,
 };
 
@@ -144,6 +145,11 @@ pub fn router(state: AppState) -> Router {
             },
             limit_body,
         ))
+        // A slow request cannot hold a connection (and its pool slot) forever.
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(state.config.request_timeout),
+        ))
         .layer(cors(&state.config))
         .layer(TraceLayer::new_for_http())
 }
@@ -156,24 +162,23 @@ struct BodyLimits {
 }
 
 /// `RequestBodyLimitLayer`'s behaviour with a limit chosen per request: uploads
-/// get room for their files (which are also limited as they arrive), every
-/// other body keeps the JSON limit.
+/// get room for their files (which are also limited as they arrive, and whose
+/// handlers answer an oversized `Content-Length` in their own error format),
+/// every other body keeps the JSON limit.
 async fn limit_body(
     axum::extract::State(limits): axum::extract::State<BodyLimits>,
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
-    let limit = if crate::files::multipart::is_upload_request(&request) {
-        limits.upload
-    } else {
-        limits.json
-    };
+    let upload = crate::files::multipart::is_upload_request(&request);
+    let limit = if upload { limits.upload } else { limits.json };
     let declared = request
         .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
-    if declared.is_some_and(|len| len > limit) {
+    // Upload handlers refuse an oversized declared length themselves, with a coded error.
+    if declared.is_some_and(|len| len > limit) && !upload {
         return (
             axum::http::StatusCode::PAYLOAD_TOO_LARGE,
             [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
@@ -182,10 +187,8 @@ async fn limit_body(
             .into_response();
     }
     let limit = declared.map_or(limit, |len| len.min(limit));
-    next.run(request.map(|body| {
-        axum::body::Body::new(http_body_util::Limited::new(body, limit))
-    }))
-    .await
+    next.run(request.map(|body| axum::body::Body::new(http_body_util::Limited::new(body, limit))))
+        .await
 }
 
 fn cors(config: &Config) -> CorsLayer {

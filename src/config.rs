@@ -107,7 +107,7 @@ pub struct Config {
     pub cors_origins: Vec<String>,
 
     /// Per-request timeout in seconds (HTTP, not WebSocket).
-    #[arg(long, env = "IMGQL_REQUEST_TIMEOUT", default_value_t = 30)]
+    #[arg(long, env = "IMGQL_REQUEST_TIMEOUT", default_value_t = 120)]
     pub request_timeout: u64,
 
     /// Largest image (jpg, png, gif, bmp, webp) an image message may carry, in bytes.
@@ -192,7 +192,9 @@ impl Config {
         .contains(&0)
             || self.max_files_per_request == 0
         {
-            return Err("IMGQL_MAX_*_BYTES and IMGQL_MAX_FILES_PER_REQUEST must be positive".into());
+            return Err(
+                "IMGQL_MAX_*_BYTES and IMGQL_MAX_FILES_PER_REQUEST must be positive".into(),
+            );
         }
         if !(self.public_url.is_empty()
             || self.public_url.starts_with("http://")

@@ -5,6 +5,9 @@ pub mod channels;
 pub mod conversation_states;
 pub mod file_attachments;
 pub mod files;
+pub mod group_applications;
+pub mod group_members;
+pub mod groups;
 pub mod messages;
 pub mod users;
 

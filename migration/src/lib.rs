@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261125_000001_accounts;
 mod m20261125_000002_messaging;
 mod m20261125_000003_files;
+mod m20261125_000004_groups;
 
 /// Every migration of imgql, in order.
 pub struct Migrator;
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000001_accounts::Migration),
             Box::new(m20261125_000002_messaging::Migration),
             Box::new(m20261125_000003_files::Migration),
+            Box::new(m20261125_000004_groups::Migration),
         ]
     }
 }

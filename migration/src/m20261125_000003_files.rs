@@ -95,10 +95,7 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for table in [
-            FileAttachments::Table.into_iden(),
-            Files::Table.into_iden(),
-        ] {
+        for table in [FileAttachments::Table.into_iden(), Files::Table.into_iden()] {
             manager
                 .drop_table(Table::drop().table(table).to_owned())
                 .await?;

@@ -2,7 +2,6 @@
 
 use axum::{
     extract::{Request, State},
-    http::header,
     routing::post,
     Router,
 };
@@ -24,13 +23,7 @@ async fn upload(
     CompatViewer(viewer): CompatViewer,
     request: Request,
 ) -> CompatResult {
-    let content_type = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let upload =
-        multipart::receive_file(&state, content_type.as_deref(), request.into_body(), "file")
-            .await?;
+    let (parts, body) = request.into_parts();
+    let upload = multipart::receive_file(&state, &parts.headers, body, "file").await?;
     ok(service::upload_file(&state, &viewer.user_id, upload).await?)
 }

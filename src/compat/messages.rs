@@ -25,9 +25,18 @@ pub fn routes() -> Router<AppState> {
         .route("/message/revokeMessage", post(revoke_message))
         .route("/message/getMessageList", post(get_message_list))
         .route("/message/setMessageRead", post(set_message_read))
-        .route("/conversation/getConversationList", post(get_conversation_list))
-        .route("/conversation/getConversationProfile", post(get_conversation_profile))
-        .route("/conversation/deleteConversation", post(delete_conversation))
+        .route(
+            "/conversation/getConversationList",
+            post(get_conversation_list),
+        )
+        .route(
+            "/conversation/getConversationProfile",
+            post(get_conversation_profile),
+        )
+        .route(
+            "/conversation/deleteConversation",
+            post(delete_conversation),
+        )
 }
 
 /// The seed's createMessage body.
@@ -53,7 +62,10 @@ fn str_field(payload: &serde_json::Map<String, Value>, name: &str) -> AppResult<
     match payload.get(name) {
         None | Some(Value::Null) => Ok(String::new()),
         Some(Value::String(s)) => Ok(s.clone()),
-        Some(_) => Err(AppError::bad_input(&format!("payload.{name}"), "must be a string")),
+        Some(_) => Err(AppError::bad_input(
+            &format!("payload.{name}"),
+            "must be a string",
+        )),
     }
 }
 
@@ -66,7 +78,10 @@ fn num_field(payload: &serde_json::Map<String, Value>, name: &str) -> AppResult<
             .parse()
             .map(Some)
             .map_err(|_| AppError::bad_input(&format!("payload.{name}"), "must be a number")),
-        Some(_) => Err(AppError::bad_input(&format!("payload.{name}"), "must be a number")),
+        Some(_) => Err(AppError::bad_input(
+            &format!("payload.{name}"),
+            "must be a number",
+        )),
     }
 }
 
@@ -95,7 +110,10 @@ fn message_ref(value: &Value, field: &str) -> AppResult<String> {
 
 /// The fileID of a media payload: `file` (an ID or `{fileID}`) or `fileID`.
 fn file_ref(payload: &serde_json::Map<String, Value>) -> AppResult<String> {
-    let value = payload.get("fileID").or_else(|| payload.get("file")).or_else(|| payload.get("uuid"));
+    let value = payload
+        .get("fileID")
+        .or_else(|| payload.get("file"))
+        .or_else(|| payload.get("uuid"));
     match value {
         Some(Value::String(id)) => Ok(id.clone()),
         Some(Value::Object(obj)) => obj
@@ -104,12 +122,18 @@ fn file_ref(payload: &serde_json::Map<String, Value>) -> AppResult<String> {
             .and_then(|v| v.as_str())
             .map(str::to_owned)
             .ok_or_else(|| AppError::bad_input("payload.file", "must name an uploaded fileID")),
-        _ => Err(AppError::bad_input("payload.file", "must name an uploaded fileID")),
+        _ => Err(AppError::bad_input(
+            "payload.file",
+            "must name an uploaded fileID",
+        )),
     }
 }
 
 /// The payload kind: from `type` when given, else from the payload's fields.
-fn infer_kind(kind: Option<MessageType>, p: &serde_json::Map<String, Value>) -> AppResult<MessageType> {
+fn infer_kind(
+    kind: Option<MessageType>,
+    p: &serde_json::Map<String, Value>,
+) -> AppResult<MessageType> {
     if let Some(kind) = kind {
         return Ok(kind);
     }
@@ -127,11 +151,17 @@ fn infer_kind(kind: Option<MessageType>, p: &serde_json::Map<String, Value>) -> 
     } else if has("data") || has("description") || has("extension") {
         MessageType::CustomElem
     } else {
-        return Err(AppError::bad_input("payload", "cannot tell the message kind: give `type`"));
+        return Err(AppError::bad_input(
+            "payload",
+            "cannot tell the message kind: give `type`",
+        ));
     })
 }
 
-fn payload_spec(kind: Option<MessageType>, p: &serde_json::Map<String, Value>) -> AppResult<PayloadSpec> {
+fn payload_spec(
+    kind: Option<MessageType>,
+    p: &serde_json::Map<String, Value>,
+) -> AppResult<PayloadSpec> {
     // A `message` field always means forwarding, whatever `type` says.
     if let Some(original) = p.get("message") {
         return Ok(PayloadSpec::Forward {
@@ -139,31 +169,39 @@ fn payload_spec(kind: Option<MessageType>, p: &serde_json::Map<String, Value>) -
         });
     }
     Ok(match infer_kind(kind, p)? {
-        MessageType::TextElem => PayloadSpec::Text { text: str_field(p, "text")? },
+        MessageType::TextElem => PayloadSpec::Text {
+            text: str_field(p, "text")?,
+        },
         MessageType::CustomElem => PayloadSpec::Custom {
             data: str_field(p, "data")?,
             description: str_field(p, "description")?,
             extension: str_field(p, "extension")?,
         },
         MessageType::FaceElem => PayloadSpec::Face {
-            index: int_field(p, "index")?.ok_or_else(|| AppError::bad_input("payload.index", "is required"))?,
+            index: int_field(p, "index")?
+                .ok_or_else(|| AppError::bad_input("payload.index", "is required"))?,
             data: str_field(p, "data")?,
         },
         MessageType::LocationElem => PayloadSpec::Location {
             description: str_field(p, "description")?,
-            longitude: num_field(p, "longitude")?.ok_or_else(|| AppError::bad_input("payload.longitude", "is required"))?,
-            latitude: num_field(p, "latitude")?.ok_or_else(|| AppError::bad_input("payload.latitude", "is required"))?,
+            longitude: num_field(p, "longitude")?
+                .ok_or_else(|| AppError::bad_input("payload.longitude", "is required"))?,
+            latitude: num_field(p, "latitude")?
+                .ok_or_else(|| AppError::bad_input("payload.latitude", "is required"))?,
         },
         MessageType::RelayElem => {
             let list = p
                 .get("messageList")
                 .or_else(|| p.get("messageIDList"))
                 .and_then(|v| v.as_array())
-                .ok_or_else(|| AppError::bad_input("payload.messageList", "must be a list of messages or IDs"))?;
+                .ok_or_else(|| {
+                    AppError::bad_input("payload.messageList", "must be a list of messages or IDs")
+                })?;
             let abstract_list = match p.get("abstractList") {
                 None | Some(Value::Null) => Vec::new(),
-                Some(value) => serde_json::from_value(value.clone())
-                    .map_err(|_| AppError::bad_input("payload.abstractList", "must be a list of strings"))?,
+                Some(value) => serde_json::from_value(value.clone()).map_err(|_| {
+                    AppError::bad_input("payload.abstractList", "must be a list of strings")
+                })?,
             };
             PayloadSpec::Merger {
                 message_ids: list
@@ -175,23 +213,35 @@ fn payload_spec(kind: Option<MessageType>, p: &serde_json::Map<String, Value>) -
                 compatible_text: str_field(p, "compatibleText")?,
             }
         }
-        MessageType::ImageElem => PayloadSpec::Image { file_id: file_ref(p)? },
+        MessageType::ImageElem => PayloadSpec::Image {
+            file_id: file_ref(p)?,
+        },
         MessageType::SoundElem => PayloadSpec::Audio {
             file_id: file_ref(p)?,
             second: int_field(p, "second")?.unwrap_or(0),
         },
         MessageType::VideoFileElem => PayloadSpec::Video {
             file_id: file_ref(p)?,
-            second: int_field(p, "second")?.or(int_field(p, "videoSecond")?).unwrap_or(0),
+            second: int_field(p, "second")?
+                .or(int_field(p, "videoSecond")?)
+                .unwrap_or(0),
             thumb_file_id: match p.get("thumbFileID").or_else(|| p.get("thumb")) {
                 Some(Value::String(id)) if !id.is_empty() => Some(id.clone()),
-                Some(Value::Object(obj)) => obj.get("fileID").and_then(|v| v.as_str()).map(str::to_owned),
+                Some(Value::Object(obj)) => obj
+                    .get("fileID")
+                    .and_then(|v| v.as_str())
+                    .map(str::to_owned),
                 _ => None,
             },
         },
-        MessageType::FileElem => PayloadSpec::File { file_id: file_ref(p)? },
+        MessageType::FileElem => PayloadSpec::File {
+            file_id: file_ref(p)?,
+        },
         MessageType::GroupTipElem | MessageType::GroupSystemNoticeElem => {
-            return Err(AppError::bad_input("type", "tips and system notices are made by the server"))
+            return Err(AppError::bad_input(
+                "type",
+                "tips and system notices are made by the server",
+            ))
         }
     })
 }
@@ -242,8 +292,15 @@ async fn send_message(
 ) -> CompatResult {
     let sent = match (body.id, body.message) {
         (Some(id), None) => service::send_message(&state, &viewer.user_id, &id).await?,
-        (None, Some(message)) => service::send_new_message(&state, &viewer.user_id, message.into_new_message()?).await?,
-        _ => return Err(AppError::bad_input("body", "give exactly one of ID and message")),
+        (None, Some(message)) => {
+            service::send_new_message(&state, &viewer.user_id, message.into_new_message()?).await?
+        }
+        _ => {
+            return Err(AppError::bad_input(
+                "body",
+                "give exactly one of ID and message",
+            ))
+        }
     };
     ok(json!({ "message": sent }))
 }
@@ -295,7 +352,11 @@ async fn get_message_list(
     )
     .await?;
     // The seed's shape: a list of `{message}`.
-    ok(page.message_list.into_iter().map(|m| json!({ "message": m })).collect::<Vec<_>>())
+    ok(page
+        .message_list
+        .into_iter()
+        .map(|m| json!({ "message": m }))
+        .collect::<Vec<_>>())
 }
 
 #[derive(Deserialize)]
@@ -329,16 +390,25 @@ async fn get_conversation_list(
     CompatViewer(viewer): CompatViewer,
     CompatJson(body): CompatJson<ConversationListBody>,
 ) -> CompatResult {
-    let filter = body
-        .conversation_id_list
-        .or_else(|| body.conversation_id.filter(|c| !c.is_empty()).map(|c| vec![c]));
+    let filter = body.conversation_id_list.or_else(|| {
+        body.conversation_id
+            .filter(|c| !c.is_empty())
+            .map(|c| vec![c])
+    });
     let limit = match body.count {
-        Some(LooseInt(n)) if n < 1 => return Err(AppError::bad_input("count", "must be at least 1")),
+        Some(LooseInt(n)) if n < 1 => {
+            return Err(AppError::bad_input("count", "must be at least 1"))
+        }
         Some(LooseInt(n)) => Some(n as u64),
         None => None,
     };
-    let list = conversations::get_conversation_list(&state, &viewer.user_id, filter.as_deref(), limit).await?;
-    ok(list.into_iter().map(|c| json!({ "conversation": c })).collect::<Vec<_>>())
+    let list =
+        conversations::get_conversation_list(&state, &viewer.user_id, filter.as_deref(), limit)
+            .await?;
+    ok(list
+        .into_iter()
+        .map(|c| json!({ "conversation": c }))
+        .collect::<Vec<_>>())
 }
 
 async fn get_conversation_profile(
@@ -346,7 +416,9 @@ async fn get_conversation_profile(
     CompatViewer(viewer): CompatViewer,
     CompatJson(body): CompatJson<ConversationBody>,
 ) -> CompatResult {
-    let conversation = conversations::get_conversation_profile(&state, &viewer.user_id, &body.conversation_id).await?;
+    let conversation =
+        conversations::get_conversation_profile(&state, &viewer.user_id, &body.conversation_id)
+            .await?;
     ok(json!({ "conversation": conversation }))
 }
 
@@ -355,6 +427,7 @@ async fn delete_conversation(
     CompatViewer(viewer): CompatViewer,
     CompatJson(body): CompatJson<ConversationBody>,
 ) -> CompatResult {
-    let id = conversations::delete_conversation(&state, &viewer.user_id, &body.conversation_id).await?;
+    let id =
+        conversations::delete_conversation(&state, &viewer.user_id, &body.conversation_id).await?;
     ok(json!({ "conversationID": id }))
 }

@@ -2,8 +2,9 @@
 //! envelope. Thin adapters: every rule lives in the domain services.
 
 pub mod envelope;
-pub mod messages;
 pub mod files;
+pub mod groups;
+pub mod messages;
 pub mod users;
 
 use axum::Router;
@@ -18,5 +19,6 @@ pub fn routes(state: AppState) -> Router {
         .merge(users::routes())
         .merge(files::routes())
         .merge(messages::routes())
+        .merge(groups::routes())
         .with_state(state)
 }

@@ -101,13 +101,13 @@ async fn get_user_profile(
 /// `profileCustomField` as the list of pairs or a plain `{key: value}` object.
 #[derive(Deserialize)]
 #[serde(untagged)]
-enum LooseCustomFields {
+pub(super) enum LooseCustomFields {
     List(Vec<CustomFieldInput>),
     Map(serde_json::Map<String, serde_json::Value>),
 }
 
 impl LooseCustomFields {
-    fn into_list(self) -> Result<Vec<CustomFieldInput>, AppError> {
+    pub(super) fn into_list(self) -> Result<Vec<CustomFieldInput>, AppError> {
         match self {
             Self::List(list) => Ok(list),
             Self::Map(map) => map

@@ -19,7 +19,13 @@ impl ConversationsQuery {
         #[graphql(name = "conversationIDList")] conversation_id_list: Option<Vec<String>>,
     ) -> async_graphql::Result<Vec<ConversationView>> {
         let viewer = ctx.viewer()?;
-        Ok(service::get_conversation_list(ctx.state()?, &viewer.user_id, conversation_id_list.as_deref(), None).await?)
+        Ok(service::get_conversation_list(
+            ctx.state()?,
+            &viewer.user_id,
+            conversation_id_list.as_deref(),
+            None,
+        )
+        .await?)
     }
 
     /// One conversation of yours.
@@ -30,7 +36,10 @@ impl ConversationsQuery {
         #[graphql(name = "conversationID")] conversation_id: String,
     ) -> async_graphql::Result<Option<ConversationView>> {
         let viewer = ctx.viewer()?;
-        Ok(Some(service::get_conversation_profile(ctx.state()?, &viewer.user_id, &conversation_id).await?))
+        Ok(Some(
+            service::get_conversation_profile(ctx.state()?, &viewer.user_id, &conversation_id)
+                .await?,
+        ))
     }
 }
 
@@ -48,6 +57,8 @@ impl ConversationsMutation {
         #[graphql(name = "conversationID")] conversation_id: String,
     ) -> async_graphql::Result<Option<String>> {
         let viewer = ctx.viewer()?;
-        Ok(Some(service::delete_conversation(ctx.state()?, &viewer.user_id, &conversation_id).await?))
+        Ok(Some(
+            service::delete_conversation(ctx.state()?, &viewer.user_id, &conversation_id).await?,
+        ))
     }
 }

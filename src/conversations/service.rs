@@ -13,11 +13,7 @@ use crate::{
     app::AppState,
     error::{AppError, AppResult},
     groups::service as groups,
-    messages::{
-        service as messages_service,
-        targets,
-        types::ConversationType,
-    },
+    messages::{service as messages_service, targets, types::ConversationType},
     users::{service as users, types::Profile},
     util::unix_now,
 };
@@ -34,7 +30,10 @@ pub async fn get_conversation_list(
 ) -> AppResult<Vec<ConversationView>> {
     let limit = limit.unwrap_or(MAX_LIST);
     if !(1..=MAX_LIST).contains(&limit) {
-        return Err(AppError::bad_input("count", format!("must be 1 to {MAX_LIST}")));
+        return Err(AppError::bad_input(
+            "count",
+            format!("must be 1 to {MAX_LIST}"),
+        ));
     }
     if let Some(ids) = filter {
         if ids.len() > 100 {
@@ -47,7 +46,8 @@ pub async fn get_conversation_list(
         // Deleted conversations come back when a newer message arrives.
         .filter(listed());
     if let Some(ids) = filter {
-        query = query.filter(conversation_states::Column::ConversationId.is_in(ids.iter().cloned()));
+        query =
+            query.filter(conversation_states::Column::ConversationId.is_in(ids.iter().cloned()));
     }
     let rows = query
         .order_by_desc(conversation_states::Column::Pinned)
@@ -56,8 +56,10 @@ pub async fn get_conversation_list(
         .limit(limit)
         .all(&state.db)
         .await?;
-    let rows: Vec<(conversation_states::Model, channels::Model)> =
-        rows.into_iter().filter_map(|(s, c)| c.map(|c| (s, c))).collect();
+    let rows: Vec<(conversation_states::Model, channels::Model)> = rows
+        .into_iter()
+        .filter_map(|(s, c)| c.map(|c| (s, c)))
+        .collect();
     build(state, viewer, rows).await
 }
 
@@ -67,8 +69,10 @@ fn listed() -> Condition {
     Condition::any()
         .add(conversation_states::Column::Deleted.eq(false))
         .add(
-            Expr::col((channels::Entity, channels::Column::LastSeq))
-                .gt(Expr::col((conversation_states::Entity, conversation_states::Column::ClearedSeq))),
+            Expr::col((channels::Entity, channels::Column::LastSeq)).gt(Expr::col((
+                conversation_states::Entity,
+                conversation_states::Column::ClearedSeq,
+            ))),
         )
 }
 
@@ -82,13 +86,15 @@ async fn build(
         .iter()
         .filter_map(|(s, _)| s.conversation_id.strip_prefix("GROUP").map(str::to_owned))
         .collect();
-    let group_info = groups::conversation_info(state, &group_ids).await?;
+    let group_info = groups::conversation_info(state, viewer, &group_ids).await?;
     // Last visible message of each conversation: one query.
     let mut last_wanted = Condition::any();
     let mut any_last = false;
     for (s, c) in &rows {
         let floor = match s.conversation_id.strip_prefix("GROUP") {
-            Some(g) => s.cleared_seq.max(group_info.get(g).map(|i| i.history_floor).unwrap_or(0)),
+            Some(g) => s
+                .cleared_seq
+                .max(group_info.get(g).map(|i| i.history_floor).unwrap_or(0)),
             None => s.cleared_seq,
         };
         if c.last_seq > floor {
@@ -101,14 +107,20 @@ async fn build(
         }
     }
     let last_rows = if any_last {
-        messages::Entity::find().filter(last_wanted).all(&state.db).await?
+        messages::Entity::find()
+            .filter(last_wanted)
+            .all(&state.db)
+            .await?
     } else {
         Vec::new()
     };
     let last_views = messages_service::views_of(state, viewer, last_rows).await?;
     let mut last_by_channel: HashMap<i64, LastMessage> = HashMap::new();
     for (s, c) in &rows {
-        if let Some(view) = last_views.iter().find(|v| v.conversation_id == s.conversation_id && v.sequence == c.last_seq) {
+        if let Some(view) = last_views
+            .iter()
+            .find(|v| v.conversation_id == s.conversation_id && v.sequence == c.last_seq)
+        {
             last_by_channel.insert(c.id, LastMessage::from(view));
         }
     }
@@ -134,13 +146,13 @@ async fn build(
         .iter()
         .map(|(s, c)| {
             let remind = MessageRemindType::parse(&s.remind_type);
-            let (kind, sub_type, counts_unread) = if s.conversation_id.starts_with("C2C") {
+            let (kind, group, counts_unread) = if s.conversation_id.starts_with("C2C") {
                 (ConversationType::C2c, None, true)
             } else if let Some(g) = s.conversation_id.strip_prefix("GROUP") {
                 let info = group_info.get(g);
                 (
                     ConversationType::Group,
-                    info.map(|i| i.sub_type.clone()),
+                    info,
                     info.is_some_and(|i| i.counts_unread),
                 )
             } else {
@@ -155,10 +167,11 @@ async fn build(
             ConversationView {
                 conversation_id: s.conversation_id.clone(),
                 kind,
-                sub_type,
+                sub_type: group.map(|i| i.sub_type),
                 unread_count: unread,
                 last_message: last_by_channel.get(&c.id).cloned(),
                 user_profile: peer.and_then(|p| profiles.get(p)).map(Profile::public),
+                group_profile: group.map(|i| i.profile.clone()),
                 is_pinned: s.pinned,
                 message_remind_type: remind,
                 peer_read_time: peer.and_then(|p| peer_read_at.get(p)).copied().unwrap_or(0),
@@ -168,10 +181,17 @@ async fn build(
 }
 
 /// One conversation of the viewer; a C2C conversation with no messages yet is shown empty.
-pub async fn get_conversation_profile(state: &AppState, viewer: &str, conversation_id: &str) -> AppResult<ConversationView> {
+pub async fn get_conversation_profile(
+    state: &AppState,
+    viewer: &str,
+    conversation_id: &str,
+) -> AppResult<ConversationView> {
     let conv = targets::resolve_conversation(state, viewer, conversation_id).await?;
     if let Some(row) = conv.state {
-        if let Some(channel) = channels::Entity::find_by_id(row.channel_id).one(&state.db).await? {
+        if let Some(channel) = channels::Entity::find_by_id(row.channel_id)
+            .one(&state.db)
+            .await?
+        {
             let mut built = build(state, viewer, vec![(row, channel)]).await?;
             if let Some(view) = built.pop() {
                 return Ok(view);
@@ -179,11 +199,14 @@ pub async fn get_conversation_profile(state: &AppState, viewer: &str, conversati
         }
     }
     if conv.kind == ConversationType::C2c {
-        let profile = users::find_user(state, &conv.target).await?.map(|u| Profile::public(&u));
+        let profile = users::find_user(state, &conv.target)
+            .await?
+            .map(|u| Profile::public(&u));
         return Ok(ConversationView {
             conversation_id: conv.conversation_id,
             kind: ConversationType::C2c,
             sub_type: None,
+            group_profile: None,
             unread_count: 0,
             last_message: None,
             user_profile: profile,
@@ -192,11 +215,17 @@ pub async fn get_conversation_profile(state: &AppState, viewer: &str, conversati
             peer_read_time: 0,
         });
     }
-    Err(AppError::NotFound(format!("no such conversation: {conversation_id}")))
+    Err(AppError::NotFound(format!(
+        "no such conversation: {conversation_id}"
+    )))
 }
 
 /// Remove a conversation from the viewer's list and hide its history for them only.
-pub async fn delete_conversation(state: &AppState, viewer: &str, conversation_id: &str) -> AppResult<String> {
+pub async fn delete_conversation(
+    state: &AppState,
+    viewer: &str,
+    conversation_id: &str,
+) -> AppResult<String> {
     let conv = targets::resolve_conversation(state, viewer, conversation_id).await?;
     let row = conv
         .state
@@ -209,12 +238,18 @@ pub async fn delete_conversation(state: &AppState, viewer: &str, conversation_id
         let _gate = state.write_guard().await;
         conversation_states::Entity::update_many()
             .col_expr(conversation_states::Column::Deleted, Expr::value(true))
-            .col_expr(conversation_states::Column::ClearedSeq, Expr::value(channel.last_seq))
+            .col_expr(
+                conversation_states::Column::ClearedSeq,
+                Expr::value(channel.last_seq),
+            )
             .col_expr(
                 conversation_states::Column::ReadSeq,
                 Expr::value(channel.last_seq.max(row.read_seq)),
             )
-            .col_expr(conversation_states::Column::UpdatedAt, Expr::value(unix_now()))
+            .col_expr(
+                conversation_states::Column::UpdatedAt,
+                Expr::value(unix_now()),
+            )
             .filter(conversation_states::Column::UserId.eq(viewer))
             .filter(conversation_states::Column::ConversationId.eq(conversation_id))
             .exec(&state.db)

@@ -4,6 +4,7 @@ use async_graphql::{ComplexObject, Enum, SimpleObject};
 use serde::{Deserialize, Serialize};
 
 use crate::{
+    groups::types::{GroupType, GroupView},
     messages::{
         payload::MessagePayload,
         types::{ConversationType, MessageType},
@@ -12,8 +13,9 @@ use crate::{
     users::types::Profile,
 };
 
-/// How a member wants a group's messages.
+/// How a member wants a group's messages (TIM's constants verbatim).
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[graphql(rename_items = "PascalCase")]
 pub enum MessageRemindType {
     /// Delivered live and counted as unread.
     #[default]
@@ -107,7 +109,11 @@ impl From<&MessageView> for LastMessage {
         let message_for_show = if view.is_revoked {
             "[Message Recalled]".to_owned()
         } else if view.msg_type == MessageType::TextElem {
-            view.payload.get("text").and_then(|t| t.as_str()).unwrap_or_default().to_owned()
+            view.payload
+                .get("text")
+                .and_then(|t| t.as_str())
+                .unwrap_or_default()
+                .to_owned()
         } else {
             view.msg_type.placeholder().to_owned()
         };
@@ -142,7 +148,7 @@ pub struct ConversationView {
     /// The group's type (groups only).
     #[graphql(name = "subType")]
     #[serde(rename = "subType")]
-    pub sub_type: Option<String>,
+    pub sub_type: Option<GroupType>,
     /// Messages from others after the viewer's read position.
     #[graphql(name = "unreadCount")]
     #[serde(rename = "unreadCount")]
@@ -155,6 +161,10 @@ pub struct ConversationView {
     #[graphql(name = "userProfile")]
     #[serde(rename = "userProfile")]
     pub user_profile: Option<Profile>,
+    /// The group (GROUP).
+    #[graphql(name = "groupProfile")]
+    #[serde(rename = "groupProfile")]
+    pub group_profile: Option<GroupView>,
     /// Pinned to the top.
     #[graphql(name = "isPinned")]
     #[serde(rename = "isPinned")]

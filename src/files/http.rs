@@ -129,9 +129,10 @@ async fn serve(
     query: Result<Query<TokenParam>, QueryRejection>,
 ) -> Response {
     let token = token_from_headers(headers).or_else(|| query.ok().and_then(|Query(q)| q.token));
-    let viewer = token.and_then(|t| state.keys.verify(&t).ok()).map(|c| c.sub);
-    let download = match service::find_download(state, viewer.as_deref(), file_id, variant).await
-    {
+    let viewer = token
+        .and_then(|t| state.keys.verify(&t).ok())
+        .map(|c| c.sub);
+    let download = match service::find_download(state, viewer.as_deref(), file_id, variant).await {
         Ok(download) => download,
         Err(err) if err.code() == "NOT_FOUND" => return not_found(),
         Err(err) => return err.into_response(),
@@ -143,12 +144,18 @@ async fn serve(
         HeaderValue::from_static(CACHE_CONTROL),
     );
     // The answer depends on who asks.
-    common.insert(header::VARY, HeaderValue::from_static("authorization, token"));
+    common.insert(
+        header::VARY,
+        HeaderValue::from_static("authorization, token"),
+    );
     let matches_etag = |name: HeaderName| {
         headers
             .get(name)
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.split(',').any(|t| t.trim() == download.etag || t.trim() == "*"))
+            .is_some_and(|v| {
+                v.split(',')
+                    .any(|t| t.trim() == download.etag || t.trim() == "*")
+            })
     };
     if matches_etag(header::IF_NONE_MATCH) {
         return (StatusCode::NOT_MODIFIED, common).into_response();
@@ -201,10 +208,8 @@ async fn serve(
 fn describe(headers: &mut HeaderMap, download: &Download) {
     headers.insert(header::CONTENT_TYPE, header_value(&download.mime));
     let inline = download.kind != MediaKind::File;
-    let disposition = media::content_disposition(
-        if inline { "inline" } else { "attachment" },
-        &download.name,
-    );
+    let disposition =
+        media::content_disposition(if inline { "inline" } else { "attachment" }, &download.name);
     headers.insert(header::CONTENT_DISPOSITION, header_value(&disposition));
     if !inline {
         // Even if opened in place, a file may not run script as us.

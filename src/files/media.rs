@@ -29,7 +29,9 @@ pub struct Detected {
 
 /// Classify from the leading bytes; the name the client gave plays no part.
 pub fn detect(head: &[u8]) -> Detected {
-    let mime = infer::get(head).map(|t| t.mime_type()).unwrap_or(OCTET_STREAM);
+    let mime = infer::get(head)
+        .map(|t| t.mime_type())
+        .unwrap_or(OCTET_STREAM);
     let kind = match mime {
         "image/jpeg" | "image/png" | "image/gif" | "image/bmp" | "image/webp" => MediaKind::Image,
         "audio/mpeg" | "audio/m4a" | "audio/aac" | "audio/ogg" | "audio/opus" | "audio/x-wav"
@@ -177,7 +179,9 @@ fn rendition(image: &DynamicImage, format: ImageFormat, side: u32) -> Option<Ren
             .ok()?;
         "image/jpeg"
     } else {
-        scaled.write_with_encoder(PngEncoder::new(&mut bytes)).ok()?;
+        scaled
+            .write_with_encoder(PngEncoder::new(&mut bytes))
+            .ok()?;
         "image/png"
     };
     Some(Rendition {
@@ -193,7 +197,9 @@ pub fn sanitize_name(raw: &str) -> String {
     let last = raw.rsplit(['/', '\\']).next().unwrap_or("");
     let cleaned: String = last
         .chars()
-        .filter(|c| !c.is_control() && !matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'))
+        .filter(|c| {
+            !c.is_control() && !matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+        })
         .collect();
     let mut name = cleaned.trim().to_owned();
     if name.len() > 255 {

@@ -7,7 +7,10 @@
 
 use std::{collections::HashMap, sync::Mutex, time::Duration};
 
-use axum::body::{Body, Bytes};
+use axum::{
+    body::{Body, Bytes},
+    http::{header, HeaderMap},
+};
 use multer::{Constraints, Field, Multipart, SizeLimit};
 
 use super::service::{stage_error, StagedUpload};
@@ -92,16 +95,31 @@ fn variable_at<'a>(
     Some(current)
 }
 
-fn multipart(state: &AppState, content_type: Option<&str>, body: Body) -> AppResult<Multipart<'static>> {
-    let boundary = content_type
+fn multipart(state: &AppState, headers: &HeaderMap, body: Body) -> AppResult<Multipart<'static>> {
+    let whole_limit = upload_body_limit(&state.config);
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    // Refused before reading anything when the client says how much is coming.
+    if declared.is_some_and(|len| len > whole_limit) {
+        return Err(AppError::PayloadTooLarge(format!(
+            "body: an upload may be at most {whole_limit} bytes"
+        )));
+    }
+    let boundary = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
         .and_then(|ct| multer::parse_boundary(ct).ok())
         .ok_or_else(|| {
-            AppError::bad_input("body", "send the upload as multipart/form-data with a boundary")
+            AppError::bad_input(
+                "body",
+                "send the upload as multipart/form-data with a boundary",
+            )
         })?;
     let config = &state.config;
     let json_limit = config.max_body_bytes as u64;
     let limits = SizeLimit::new()
-        .whole_stream(upload_body_limit(config))
+        .whole_stream(whole_limit)
         .for_field("operations", json_limit)
         .for_field("map", json_limit);
     Ok(Multipart::with_constraints(
@@ -224,10 +242,10 @@ async fn stage_field(state: &AppState, mut field: Field<'_>) -> AppResult<Staged
 /// Receive a GraphQL multipart request: `operations`, then `map`, then the files.
 pub async fn receive_graphql(
     state: &AppState,
-    content_type: Option<&str>,
+    headers: &HeaderMap,
     body: Body,
 ) -> AppResult<GraphqlMultipart> {
-    let mut multipart = multipart(state, content_type, body)?;
+    let mut multipart = multipart(state, headers, body)?;
     let mut operations = None;
     let mut map: Option<HashMap<String, Vec<String>>> = None;
     let mut files = Vec::new();
@@ -266,8 +284,7 @@ pub async fn receive_graphql(
             }
         }
     }
-    let operations =
-        operations.ok_or_else(|| AppError::bad_input("operations", "is required"))?;
+    let operations = operations.ok_or_else(|| AppError::bad_input("operations", "is required"))?;
     let map = map.ok_or_else(|| AppError::bad_input("map", "is required"))?;
     if let Some(missing) = map.keys().next() {
         return Err(AppError::bad_input(
@@ -281,11 +298,11 @@ pub async fn receive_graphql(
 /// Receive the one file of the form field `field_name`; other fields are ignored.
 pub async fn receive_file(
     state: &AppState,
-    content_type: Option<&str>,
+    headers: &HeaderMap,
     body: Body,
     field_name: &str,
 ) -> AppResult<StagedUpload> {
-    let mut multipart = multipart(state, content_type, body)?;
+    let mut multipart = multipart(state, headers, body)?;
     let mut upload = None;
     while let Some(field) = next_field(state, &mut multipart).await? {
         if field.name() != Some(field_name) {

@@ -471,9 +471,7 @@ pub async fn media_payload(
     let mut file_ids = vec![row.id.clone()];
     let payload = match req.kind {
         MediaKind::Image => {
-            let info = |ty: i64, width, height, size, url: String| {
-                json!({ "type": ty, "width": width, "height": height, "size": size, "url": url })
-            };
+            let info = |ty: i64, width, height, size, url: String| json!({ "type": ty, "width": width, "height": height, "size": size, "url": url });
             let (width, height) = (row.width.unwrap_or(0), row.height.unwrap_or(0));
             // Without renditions (the limit was raised since upload) the original stands in.
             let big = match (row.big_size, row.big_width, row.big_height) {

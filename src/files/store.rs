@@ -185,10 +185,9 @@ impl FileStore for LocalStore {
     fn stage(&self, limit: u64) -> BoxFuture<'_, io::Result<StagingWriter>> {
         Box::pin(async move {
             // In the store's own directory, so that `put` is an atomic rename.
-            let path = self.dir.join(format!(
-                "{STAGING_PREFIX}{}",
-                uuid::Uuid::now_v7().simple()
-            ));
+            let path = self
+                .dir
+                .join(format!("{STAGING_PREFIX}{}", uuid::Uuid::now_v7().simple()));
             let file = tokio::fs::OpenOptions::new()
                 .write(true)
                 .create_new(true)

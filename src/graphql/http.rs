@@ -23,6 +23,7 @@ use super::{
 };
 use crate::{
     auth::{token_from_headers, Viewer},
+    error::AppError,
     files::multipart,
 };
 
@@ -220,82 +221,40 @@ pub async fn graphql_post(State(state): State<HttpState>, request: Request) -> R
         Ok(body) => body,
         Err(rejection) => return rejection.into_response(),
     };
-    match parse_json_request(&body, ty) {
+    match parse_json_request(&body) {
         Ok(request) => execute(&state, &headers, ty, request).await,
-        Err(response) => response,
+        Err(message) => request_error(StatusCode::BAD_REQUEST, ty, "BAD_REQUEST", &message),
     }
 }
 
-/// A JSON GraphQL request object, checked as GraphQL-over-HTTP asks.
-fn parse_json_request(body: &[u8], ty: ResponseType) -> Result<async_graphql::Request, Response> {
-    let value: serde_json::Value = match serde_json::from_slice(body) {
-        Ok(value) => value,
-        Err(_) => {
-            return Err(request_error(
-                StatusCode::BAD_REQUEST,
-                ty,
-                "BAD_REQUEST",
-                "the body is not valid JSON",
-            ))
-        }
-    };
+/// A JSON GraphQL request object, checked as GraphQL-over-HTTP asks; the
+/// error is the message of a 400 `BAD_REQUEST`.
+fn parse_json_request(body: &[u8]) -> Result<async_graphql::Request, String> {
+    let value: serde_json::Value =
+        serde_json::from_slice(body).map_err(|_| "the body is not valid JSON".to_string())?;
     let serde_json::Value::Object(map) = value else {
-        let message = if value.is_array() {
-            "batched requests are not supported"
+        return Err(if value.is_array() {
+            "batched requests are not supported".into()
         } else {
-            "the body must be a JSON object"
-        };
-        return Err(request_error(
-            StatusCode::BAD_REQUEST,
-            ty,
-            "BAD_REQUEST",
-            message,
-        ));
+            "the body must be a JSON object".into()
+        });
     };
     match map.get("query") {
         Some(serde_json::Value::String(q)) if !q.trim().is_empty() => {}
-        _ => {
-            return Err(request_error(
-                StatusCode::BAD_REQUEST,
-                ty,
-                "BAD_REQUEST",
-                "`query` must be a non-empty string",
-            ))
-        }
+        _ => return Err("`query` must be a non-empty string".into()),
     }
-    for (key, allowed_null) in [("variables", true), ("extensions", true)] {
+    for key in ["variables", "extensions"] {
         match map.get(key) {
-            None | Some(serde_json::Value::Object(_)) => {}
-            Some(serde_json::Value::Null) if allowed_null => {}
-            _ => {
-                return Err(request_error(
-                    StatusCode::BAD_REQUEST,
-                    ty,
-                    "BAD_REQUEST",
-                    &format!("`{key}` must be an object"),
-                ))
-            }
+            None | Some(serde_json::Value::Object(_)) | Some(serde_json::Value::Null) => {}
+            _ => return Err(format!("`{key}` must be an object")),
         }
     }
     match map.get("operationName") {
         None | Some(serde_json::Value::Null) | Some(serde_json::Value::String(_)) => {}
-        _ => {
-            return Err(request_error(
-                StatusCode::BAD_REQUEST,
-                ty,
-                "BAD_REQUEST",
-                "`operationName` must be a string",
-            ))
-        }
+        _ => return Err("`operationName` must be a string".into()),
     }
-    serde_json::from_value(serde_json::Value::Object(map)).map_err(|_| {
-        request_error(
-            StatusCode::BAD_REQUEST,
-            ty,
-            "BAD_REQUEST",
-            "invalid GraphQL request",
-        )
-    })
+    serde_json::from_value(serde_json::Value::Object(map))
+        .map_err(|_| "invalid GraphQL request".to_string())
 }
 
 /// A multipart upload: only for a valid token (nothing is stored for anyone
@@ -306,25 +265,20 @@ async fn graphql_multipart(
     ty: ResponseType,
     request: Request,
 ) -> Response {
-    let fail = |err: crate::error::AppError| {
-        request_error(err.status(), ty, err.code(), &err.message())
-    };
+    let fail = |err: AppError| request_error(err.status(), ty, err.code(), &err.message());
     if !matches!(auth_from(state, headers), Auth::Viewer(_)) {
-        return fail(crate::error::AppError::Unauthenticated(
+        return fail(AppError::Unauthenticated(
             "uploads need a valid token: send `token` or `Authorization: Bearer`".into(),
         ));
     }
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok());
-    let received =
-        match multipart::receive_graphql(&state.app, content_type, request.into_body()).await {
-            Ok(received) => received,
-            Err(err) => return fail(err),
-        };
-    let request = match parse_json_request(&received.operations, ty) {
+    let body = request.into_body();
+    let received = match multipart::receive_graphql(&state.app, headers, body).await {
+        Ok(received) => received,
+        Err(err) => return fail(err),
+    };
+    let request = match parse_json_request(&received.operations) {
         Ok(request) => request,
-        Err(response) => return response,
+        Err(message) => return request_error(StatusCode::BAD_REQUEST, ty, "BAD_REQUEST", &message),
     };
     match multipart::attach_uploads(request, received.files) {
         Ok(request) => execute(state, headers, ty, request).await,

@@ -9,7 +9,7 @@ pub mod ws;
 use async_graphql::{MergedObject, MergedSubscription, SDLExportOptions, Schema, SchemaBuilder};
 use axum::{routing::get, Router};
 
-use crate::{app::AppState, blacklist, conversations, files, messages, users};
+use crate::{app::AppState, blacklist, conversations, files, groups, messages, users};
 
 pub use context::{Auth, ContextExt};
 
@@ -18,6 +18,9 @@ pub use context::{Auth, ContextExt};
 pub struct QueryRoot(
     users::graphql::UsersQuery,
     blacklist::graphql::BlacklistQuery,
+    messages::graphql::MessagesQuery,
+    conversations::graphql::ConversationsQuery,
+    groups::graphql::GroupsQuery,
 );
 
 /// Every mutation, merged from the domains.
@@ -29,6 +32,7 @@ pub struct MutationRoot(
     files::graphql::FilesMutation,
     messages::graphql::MessagesMutation,
     conversations::graphql::ConversationsMutation,
+    groups::graphql::GroupsMutation,
 );
 
 /// Every subscription, merged from the domains.
@@ -37,6 +41,7 @@ pub struct SubscriptionRoot(
     users::graphql::UsersSubscription,
     blacklist::graphql::BlacklistSubscription,
     messages::graphql::MessagesSubscription,
+    groups::graphql::GroupsSubscription,
 );
 
 /// The schema type served by imgql.

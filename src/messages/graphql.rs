@@ -5,7 +5,11 @@ use std::sync::Arc;
 use async_graphql::{Context, Object, Subscription, ID};
 use futures_util::{stream::BoxStream, Stream, StreamExt};
 
-use super::{input::CreateMessageInput, service, view::{MessagePage, MessageView}};
+use super::{
+    input::CreateMessageInput,
+    service,
+    view::{MessagePage, MessageView},
+};
 use crate::{
     conversations::{service as conversations, types::PeerRead},
     error::AppError,
@@ -48,9 +52,15 @@ pub struct MessagesMutation;
 impl MessagesMutation {
     /// Store a message as `unSend` (visible only to you) for `sendMessage` later.
     #[graphql(name = "createMessage")]
-    async fn create_message(&self, ctx: &Context<'_>, input: CreateMessageInput) -> async_graphql::Result<Option<MessageView>> {
+    async fn create_message(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateMessageInput,
+    ) -> async_graphql::Result<Option<MessageView>> {
         let viewer = ctx.viewer()?;
-        Ok(Some(service::create_message(ctx.state()?, &viewer.user_id, input.into()).await?))
+        Ok(Some(
+            service::create_message(ctx.state()?, &viewer.user_id, input.into()).await?,
+        ))
     }
 
     /// Send a created message (`messageID`) or a new one (`message`); exactly one.
@@ -65,24 +75,44 @@ impl MessagesMutation {
         let state = ctx.state()?;
         let sent = match (message_id, message) {
             (Some(id), None) => service::send_message(state, &viewer.user_id, &id).await?,
-            (None, Some(message)) => service::send_new_message(state, &viewer.user_id, message.into()).await?,
-            _ => return Err(AppError::bad_input("sendMessage", "give exactly one of messageID and message").into()),
+            (None, Some(message)) => {
+                service::send_new_message(state, &viewer.user_id, message.into()).await?
+            }
+            _ => {
+                return Err(AppError::bad_input(
+                    "sendMessage",
+                    "give exactly one of messageID and message",
+                )
+                .into())
+            }
         };
         Ok(Some(sent))
     }
 
     /// Retry a message whose send failed.
     #[graphql(name = "resendMessage")]
-    async fn resend_message(&self, ctx: &Context<'_>, #[graphql(name = "messageID")] message_id: ID) -> async_graphql::Result<Option<MessageView>> {
+    async fn resend_message(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(name = "messageID")] message_id: ID,
+    ) -> async_graphql::Result<Option<MessageView>> {
         let viewer = ctx.viewer()?;
-        Ok(Some(service::resend_message(ctx.state()?, &viewer.user_id, &message_id).await?))
+        Ok(Some(
+            service::resend_message(ctx.state()?, &viewer.user_id, &message_id).await?,
+        ))
     }
 
     /// Revoke a sent message (sender within the limit, or group owner/admin).
     #[graphql(name = "revokeMessage")]
-    async fn revoke_message(&self, ctx: &Context<'_>, #[graphql(name = "messageID")] message_id: ID) -> async_graphql::Result<Option<MessageView>> {
+    async fn revoke_message(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(name = "messageID")] message_id: ID,
+    ) -> async_graphql::Result<Option<MessageView>> {
         let viewer = ctx.viewer()?;
-        Ok(Some(service::revoke_message(ctx.state()?, &viewer.user_id, &message_id).await?))
+        Ok(Some(
+            service::revoke_message(ctx.state()?, &viewer.user_id, &message_id).await?,
+        ))
     }
 
     /// Mark a conversation read; returns it with its unread count at 0.
@@ -95,7 +125,10 @@ impl MessagesMutation {
         let viewer = ctx.viewer()?;
         let state = ctx.state()?;
         service::set_message_read(state, &viewer.user_id, &conversation_id).await?;
-        Ok(Some(conversations::get_conversation_profile(state, &viewer.user_id, &conversation_id).await?))
+        Ok(Some(
+            conversations::get_conversation_profile(state, &viewer.user_id, &conversation_id)
+                .await?,
+        ))
     }
 }
 
@@ -142,12 +175,17 @@ impl MessagesSubscription {
 
     /// Messages revoked in your conversations.
     #[graphql(name = "messageRevoked")]
-    async fn message_revoked(&self, ctx: &Context<'_>) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<MessageView>>> {
+    async fn message_revoked(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<MessageView>>> {
         let (feed, viewer) = feed(ctx).await?;
         Ok(feed.filter_map(move |event| {
             let out = match event {
                 Ok(event) => match event.as_ref() {
-                    Event::MessageRevoked(view) if view.addressed_to(&viewer) => Some(Ok(view.for_viewer(&viewer))),
+                    Event::MessageRevoked(view) if view.addressed_to(&viewer) => {
+                        Some(Ok(view.for_viewer(&viewer)))
+                    }
                     _ => None,
                 },
                 Err(err) => Some(Err(err.into())),
@@ -158,12 +196,20 @@ impl MessagesSubscription {
 
     /// Your C2C peers reading your messages.
     #[graphql(name = "messageReadByPeer")]
-    async fn message_read_by_peer(&self, ctx: &Context<'_>) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<PeerRead>>> {
+    async fn message_read_by_peer(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<PeerRead>>> {
         let (feed, viewer) = feed(ctx).await?;
         Ok(feed.filter_map(move |event| {
             let out = match event {
                 Ok(event) => match event.as_ref() {
-                    Event::PeerRead { reader, peer, sequence, time } if *peer == viewer => Some(Ok(PeerRead {
+                    Event::PeerRead {
+                        reader,
+                        peer,
+                        sequence,
+                        time,
+                    } if *peer == viewer => Some(Ok(PeerRead {
                         conversation_id: format!("C2C{reader}"),
                         sequence: *sequence,
                         time: *time,
@@ -181,7 +227,9 @@ impl MessagesSubscription {
     async fn conversation_updated(
         &self,
         ctx: &Context<'_>,
-    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<crate::conversations::types::ConversationView>>> {
+    ) -> async_graphql::Result<
+        impl Stream<Item = async_graphql::Result<crate::conversations::types::ConversationView>>,
+    > {
         let (feed, viewer) = feed(ctx).await?;
         let state = ctx.state()?.clone();
         Ok(feed.filter_map(move |event| {
@@ -191,17 +239,28 @@ impl MessagesSubscription {
                 let conversation_id = match event {
                     Err(err) => return Some(Err(err.into())),
                     Ok(event) => match event.as_ref() {
-                        Event::Message(view) | Event::MessageRevoked(view) if view.addressed_to(&viewer) => {
+                        Event::Message(view) | Event::MessageRevoked(view)
+                            if view.addressed_to(&viewer) =>
+                        {
                             view.for_viewer(&viewer).conversation_id
                         }
-                        Event::ConversationChanged { user, conversation_id } if *user == viewer => conversation_id.clone(),
+                        Event::ConversationChanged {
+                            user,
+                            conversation_id,
+                        } if *user == viewer => conversation_id.clone(),
                         _ => return None,
                     },
                 };
-                match conversations::get_conversation_profile(&state, &viewer, &conversation_id).await {
+                match conversations::get_conversation_profile(&state, &viewer, &conversation_id)
+                    .await
+                {
                     Ok(view) => Some(Ok(view)),
                     // Gone for this viewer meanwhile (left the group): nothing to show.
-                    Err(AppError::NotFound(_) | AppError::NotGroupMember(_) | AppError::GroupNotFound(_)) => None,
+                    Err(
+                        AppError::NotFound(_)
+                        | AppError::NotGroupMember(_)
+                        | AppError::GroupNotFound(_),
+                    ) => None,
                     Err(err) => Some(Err(err.into())),
                 }
             }

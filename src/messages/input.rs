@@ -267,7 +267,9 @@ impl From<MessagePayloadInput> for PayloadSpec {
                 abstract_list: m.abstract_list,
                 compatible_text: m.compatible_text,
             },
-            MessagePayloadInput::Forward(f) => Self::Forward { message_id: f.message_id },
+            MessagePayloadInput::Forward(f) => Self::Forward {
+                message_id: f.message_id,
+            },
         }
     }
 }

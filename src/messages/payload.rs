@@ -257,7 +257,11 @@ pub struct GroupSystemNoticeElem {
     pub handle_message: String,
     /// The application (operation 1).
     #[graphql(name = "applicationID")]
-    #[serde(rename = "applicationID", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "applicationID",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub application_id: Option<String>,
 }
 

@@ -5,8 +5,8 @@ use std::{collections::HashMap, sync::Arc};
 use entity::{channels, conversation_states, messages, users};
 use sea_orm::{
     sea_query::{Expr, OnConflict},
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 
 use super::{
@@ -52,10 +52,17 @@ fn to_json_string(value: &impl serde::Serialize) -> AppResult<String> {
 /// Check everything about a new message that does not depend on rules of the
 /// moment (those are checked when it is sent).
 fn check_envelope(new: &NewMessage) -> AppResult<Vec<String>> {
-    validate::max_bytes("cloudCustomData", &new.cloud_custom_data, MAX_CLOUD_CUSTOM_DATA_BYTES)?;
+    validate::max_bytes(
+        "cloudCustomData",
+        &new.cloud_custom_data,
+        MAX_CLOUD_CUSTOM_DATA_BYTES,
+    )?;
     if let Some(id) = &new.client_msg_id {
         if id.is_empty() || id.len() > 64 || id.chars().any(char::is_control) {
-            return Err(AppError::bad_input("clientMsgID", "must be 1 to 64 bytes without control characters"));
+            return Err(AppError::bad_input(
+                "clientMsgID",
+                "must be 1 to 64 bytes without control characters",
+            ));
         }
     }
     let mut at = Vec::new();
@@ -68,30 +75,53 @@ fn check_envelope(new: &NewMessage) -> AppResult<Vec<String>> {
         }
     }
     if !at.is_empty() && new.conversation_type != ConversationType::Group {
-        return Err(AppError::bad_input("atUserList", "mentions are for group messages only"));
+        return Err(AppError::bad_input(
+            "atUserList",
+            "mentions are for group messages only",
+        ));
     }
     if at.len() > MAX_AT_USERS {
-        return Err(AppError::bad_input("atUserList", format!("at most {MAX_AT_USERS} users")));
+        return Err(AppError::bad_input(
+            "atUserList",
+            format!("at most {MAX_AT_USERS} users"),
+        ));
     }
     Ok(at)
 }
 
-async fn build_payload(state: &AppState, viewer: &str, spec: &PayloadSpec) -> AppResult<BuiltPayload> {
+async fn build_payload(
+    state: &AppState,
+    viewer: &str,
+    spec: &PayloadSpec,
+) -> AppResult<BuiltPayload> {
     use serde_json::json;
     let plain = |kind, json| BuiltPayload { kind, json };
     Ok(match spec {
         PayloadSpec::Text { text } => {
             if text.is_empty() || text.len() > MAX_TEXT_BYTES {
-                return Err(AppError::bad_input("payload.text", format!("must be 1 to {MAX_TEXT_BYTES} bytes")));
+                return Err(AppError::bad_input(
+                    "payload.text",
+                    format!("must be 1 to {MAX_TEXT_BYTES} bytes"),
+                ));
             }
             plain(MessageType::TextElem, json!({ "text": text }))
         }
-        PayloadSpec::Custom { data, description, extension } => {
+        PayloadSpec::Custom {
+            data,
+            description,
+            extension,
+        } => {
             if data.is_empty() && description.is_empty() && extension.is_empty() {
-                return Err(AppError::bad_input("payload", "data, description or extension must be given"));
+                return Err(AppError::bad_input(
+                    "payload",
+                    "data, description or extension must be given",
+                ));
             }
             if data.len() + description.len() + extension.len() > MAX_TEXT_BYTES {
-                return Err(AppError::bad_input("payload", format!("custom data is over {MAX_TEXT_BYTES} bytes")));
+                return Err(AppError::bad_input(
+                    "payload",
+                    format!("custom data is over {MAX_TEXT_BYTES} bytes"),
+                ));
             }
             plain(
                 MessageType::CustomElem,
@@ -100,17 +130,33 @@ async fn build_payload(state: &AppState, viewer: &str, spec: &PayloadSpec) -> Ap
         }
         PayloadSpec::Face { index, data } => {
             if *index < 0 || *index > i64::from(i32::MAX) {
-                return Err(AppError::bad_input("payload.index", "must be a non-negative 32-bit number"));
+                return Err(AppError::bad_input(
+                    "payload.index",
+                    "must be a non-negative 32-bit number",
+                ));
             }
             validate::max_bytes("payload.data", data, MAX_TEXT_BYTES)?;
-            plain(MessageType::FaceElem, json!({ "index": index, "data": data }))
+            plain(
+                MessageType::FaceElem,
+                json!({ "index": index, "data": data }),
+            )
         }
-        PayloadSpec::Location { description, longitude, latitude } => {
+        PayloadSpec::Location {
+            description,
+            longitude,
+            latitude,
+        } => {
             if !longitude.is_finite() || !(-180.0..=180.0).contains(longitude) {
-                return Err(AppError::bad_input("payload.longitude", "must be between -180 and 180"));
+                return Err(AppError::bad_input(
+                    "payload.longitude",
+                    "must be between -180 and 180",
+                ));
             }
             if !latitude.is_finite() || !(-90.0..=90.0).contains(latitude) {
-                return Err(AppError::bad_input("payload.latitude", "must be between -90 and 90"));
+                return Err(AppError::bad_input(
+                    "payload.latitude",
+                    "must be between -90 and 90",
+                ));
             }
             validate::max_bytes("payload.description", description, 1000)?;
             plain(
@@ -118,9 +164,17 @@ async fn build_payload(state: &AppState, viewer: &str, spec: &PayloadSpec) -> Ap
                 json!({ "description": description, "longitude": longitude, "latitude": latitude }),
             )
         }
-        PayloadSpec::Merger { message_ids, title, abstract_list, compatible_text } => {
+        PayloadSpec::Merger {
+            message_ids,
+            title,
+            abstract_list,
+            compatible_text,
+        } => {
             if message_ids.is_empty() || message_ids.len() > MAX_MERGED {
-                return Err(AppError::bad_input("payload.messageIDList", format!("must name 1 to {MAX_MERGED} messages")));
+                return Err(AppError::bad_input(
+                    "payload.messageIDList",
+                    format!("must name 1 to {MAX_MERGED} messages"),
+                ));
             }
             if title.is_empty() {
                 return Err(AppError::bad_input("payload.title", "must not be empty"));
@@ -128,7 +182,10 @@ async fn build_payload(state: &AppState, viewer: &str, spec: &PayloadSpec) -> Ap
             validate::max_bytes("payload.title", title, 200)?;
             validate::max_bytes("payload.compatibleText", compatible_text, 1000)?;
             if abstract_list.len() > 20 || abstract_list.iter().any(|a| a.len() > 200) {
-                return Err(AppError::bad_input("payload.abstractList", "at most 20 lines of 200 bytes"));
+                return Err(AppError::bad_input(
+                    "payload.abstractList",
+                    "at most 20 lines of 200 bytes",
+                ));
             }
             let mut copies = Vec::with_capacity(message_ids.len());
             for id in message_ids {
@@ -151,14 +208,38 @@ async fn build_payload(state: &AppState, viewer: &str, spec: &PayloadSpec) -> Ap
                 json: original.payload,
             }
         }
-        PayloadSpec::Image { file_id } => media(state, viewer, MediaKind::Image, file_id, None, None).await?,
+        PayloadSpec::Image { file_id } => {
+            media(state, viewer, MediaKind::Image, file_id, None, None).await?
+        }
         PayloadSpec::Audio { file_id, second } => {
-            media(state, viewer, MediaKind::Audio, file_id, Some(*second), None).await?
+            media(
+                state,
+                viewer,
+                MediaKind::Audio,
+                file_id,
+                Some(*second),
+                None,
+            )
+            .await?
         }
-        PayloadSpec::Video { file_id, second, thumb_file_id } => {
-            media(state, viewer, MediaKind::Video, file_id, Some(*second), thumb_file_id.clone()).await?
+        PayloadSpec::Video {
+            file_id,
+            second,
+            thumb_file_id,
+        } => {
+            media(
+                state,
+                viewer,
+                MediaKind::Video,
+                file_id,
+                Some(*second),
+                thumb_file_id.clone(),
+            )
+            .await?
         }
-        PayloadSpec::File { file_id } => media(state, viewer, MediaKind::File, file_id, None, None).await?,
+        PayloadSpec::File { file_id } => {
+            media(state, viewer, MediaKind::File, file_id, None, None).await?
+        }
     })
 }
 
@@ -196,17 +277,31 @@ async fn media(
 
 /// The fileIDs a stored payload carries (so a forwarded copy stays downloadable).
 fn carried_files(kind: MessageType, payload: &serde_json::Value) -> Vec<String> {
-    let field = |name: &str| payload.get(name).and_then(|v| v.as_str()).filter(|s| !s.is_empty()).map(str::to_owned);
+    let field = |name: &str| {
+        payload
+            .get(name)
+            .and_then(|v| v.as_str())
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
     match kind {
-        MessageType::ImageElem | MessageType::SoundElem | MessageType::FileElem => field("uuid").into_iter().collect(),
-        MessageType::VideoFileElem => field("videoUUID").into_iter().chain(field("thumbUUID")).collect(),
+        MessageType::ImageElem | MessageType::SoundElem | MessageType::FileElem => {
+            field("uuid").into_iter().collect()
+        }
+        MessageType::VideoFileElem => field("videoUUID")
+            .into_iter()
+            .chain(field("thumbUUID"))
+            .collect(),
         MessageType::RelayElem => payload
             .get("messageList")
             .and_then(|l| l.as_array())
             .map(|list| {
                 list.iter()
                     .flat_map(|m| {
-                        let kind = m.get("type").and_then(|t| t.as_str()).and_then(MessageType::parse);
+                        let kind = m
+                            .get("type")
+                            .and_then(|t| t.as_str())
+                            .and_then(MessageType::parse);
                         match (kind, m.get("payload")) {
                             (Some(kind), Some(p)) => carried_files(kind, p),
                             _ => Vec::new(),
@@ -220,19 +315,37 @@ fn carried_files(kind: MessageType, payload: &serde_json::Value) -> Vec<String> 
 }
 
 /// A message the viewer may copy into a forward or a merged record.
-async fn forwardable(state: &AppState, viewer: &str, id: &str, field: &str) -> AppResult<MessageView> {
+async fn forwardable(
+    state: &AppState,
+    viewer: &str,
+    id: &str,
+    field: &str,
+) -> AppResult<MessageView> {
     let view = get_visible_message(state, viewer, id).await?;
-    if matches!(view.msg_type, MessageType::GroupTipElem | MessageType::GroupSystemNoticeElem) {
-        return Err(AppError::bad_input(field, "group tips and system notices cannot be forwarded"));
+    if matches!(
+        view.msg_type,
+        MessageType::GroupTipElem | MessageType::GroupSystemNoticeElem
+    ) {
+        return Err(AppError::bad_input(
+            field,
+            "group tips and system notices cannot be forwarded",
+        ));
     }
     if view.is_revoked || view.status != MessageStatus::Success {
-        return Err(AppError::bad_input(field, "only sent, unrevoked messages can be forwarded"));
+        return Err(AppError::bad_input(
+            field,
+            "only sent, unrevoked messages can be forwarded",
+        ));
     }
     Ok(view)
 }
 
 /// Find a channel by key, creating it when missing (safe under races).
-pub async fn ensure_channel<C: ConnectionTrait>(conn: &C, key: &str, kind: &str) -> AppResult<channels::Model> {
+pub async fn ensure_channel<C: ConnectionTrait>(
+    conn: &C,
+    key: &str,
+    kind: &str,
+) -> AppResult<channels::Model> {
     if let Some(found) = channels::Entity::find()
         .filter(channels::Column::ChannelKey.eq(key))
         .one(conn)
@@ -249,7 +362,11 @@ pub async fn ensure_channel<C: ConnectionTrait>(conn: &C, key: &str, kind: &str)
         ..Default::default()
     };
     channels::Entity::insert(row)
-        .on_conflict(OnConflict::column(channels::Column::ChannelKey).do_nothing().to_owned())
+        .on_conflict(
+            OnConflict::column(channels::Column::ChannelKey)
+                .do_nothing()
+                .to_owned(),
+        )
         .exec_without_returning(conn)
         .await?;
     channels::Entity::find()
@@ -268,7 +385,11 @@ fn channel_kind(kind: ConversationType) -> &'static str {
 }
 
 /// The first message of `sender` with `client_msg_id`, if any.
-async fn find_by_client_id(state: &AppState, sender: &str, client_msg_id: Option<&str>) -> AppResult<Option<messages::Model>> {
+async fn find_by_client_id(
+    state: &AppState,
+    sender: &str,
+    client_msg_id: Option<&str>,
+) -> AppResult<Option<messages::Model>> {
     let Some(client_msg_id) = client_msg_id else {
         return Ok(None);
     };
@@ -280,18 +401,27 @@ async fn find_by_client_id(state: &AppState, sender: &str, client_msg_id: Option
 }
 
 /// Store a new message as `unSend` (visible only to its sender).
-pub async fn create_message(state: &AppState, viewer: &str, new: NewMessage) -> AppResult<MessageView> {
+pub async fn create_message(
+    state: &AppState,
+    viewer: &str,
+    new: NewMessage,
+) -> AppResult<MessageView> {
     let row = create_row(state, viewer, &new).await?;
     view_of(state, viewer, row).await
 }
 
 /// Validate, build and store the unsent row; a repeated `clientMsgID` returns the first.
-async fn create_row(state: &AppState, viewer: &str, new: &NewMessage) -> AppResult<messages::Model> {
+async fn create_row(
+    state: &AppState,
+    viewer: &str,
+    new: &NewMessage,
+) -> AppResult<messages::Model> {
     let at_users = check_envelope(new)?;
     if let Some(existing) = find_by_client_id(state, viewer, new.client_msg_id.as_deref()).await? {
         return Ok(existing);
     }
-    let target = targets::resolve_send_target(state, viewer, new.conversation_type, &new.to).await?;
+    let target =
+        targets::resolve_send_target(state, viewer, new.conversation_type, &new.to).await?;
     let payload = build_payload(state, viewer, &new.payload).await?;
     let now = unix_now();
     let _gate = state.write_guard().await;
@@ -315,7 +445,10 @@ async fn create_row(state: &AppState, viewer: &str, new: &NewMessage) -> AppResu
         time: Set(now),
         created_at: Set(now),
     };
-    match messages::Entity::insert(row).exec_with_returning(&state.db).await {
+    match messages::Entity::insert(row)
+        .exec_with_returning(&state.db)
+        .await
+    {
         Ok(row) => Ok(row),
         // A concurrent retry with the same clientMsgID won: return its message.
         Err(err) if users_service::is_unique_violation(&err) => {
@@ -328,17 +461,28 @@ async fn create_row(state: &AppState, viewer: &str, new: &NewMessage) -> AppResu
 }
 
 /// Send a message created earlier by `createMessage`.
-pub async fn send_message(state: &AppState, viewer: &str, message_id: &str) -> AppResult<MessageView> {
+pub async fn send_message(
+    state: &AppState,
+    viewer: &str,
+    message_id: &str,
+) -> AppResult<MessageView> {
     let row = own_message(state, viewer, message_id).await?;
     match row.status.as_str() {
         "unSend" => deliver(state, viewer, row).await,
         "success" => view_of(state, viewer, row).await,
-        _ => Err(AppError::bad_input("messageID", "this message failed: use resendMessage")),
+        _ => Err(AppError::bad_input(
+            "messageID",
+            "this message failed: use resendMessage",
+        )),
     }
 }
 
 /// Create and send in one step; a repeated `clientMsgID` returns the first message.
-pub async fn send_new_message(state: &AppState, viewer: &str, new: NewMessage) -> AppResult<MessageView> {
+pub async fn send_new_message(
+    state: &AppState,
+    viewer: &str,
+    new: NewMessage,
+) -> AppResult<MessageView> {
     if let Some(existing) = find_by_client_id(state, viewer, new.client_msg_id.as_deref()).await? {
         if existing.status == "unSend" {
             return deliver(state, viewer, existing).await;
@@ -354,15 +498,26 @@ pub async fn send_new_message(state: &AppState, viewer: &str, new: NewMessage) -
 }
 
 /// Retry a message whose send failed.
-pub async fn resend_message(state: &AppState, viewer: &str, message_id: &str) -> AppResult<MessageView> {
+pub async fn resend_message(
+    state: &AppState,
+    viewer: &str,
+    message_id: &str,
+) -> AppResult<MessageView> {
     let row = own_message(state, viewer, message_id).await?;
     if row.status != "fail" {
-        return Err(AppError::bad_input("messageID", "only failed messages can be resent"));
+        return Err(AppError::bad_input(
+            "messageID",
+            "only failed messages can be resent",
+        ));
     }
     deliver(state, viewer, row).await
 }
 
-async fn own_message(state: &AppState, viewer: &str, message_id: &str) -> AppResult<messages::Model> {
+async fn own_message(
+    state: &AppState,
+    viewer: &str,
+    message_id: &str,
+) -> AppResult<messages::Model> {
     messages::Entity::find_by_id(message_id)
         .one(&state.db)
         .await?
@@ -421,9 +576,31 @@ async fn commit_send(
     // The sender has read everything up to their own message; C2C recipients
     // gain the conversation.
     for user in &target.participants {
-        let conversation_id = super::view::conversation_id_for(target.kind, &sent.sender_id, &sent.to_id, user);
+        let conversation_id =
+            super::view::conversation_id_for(target.kind, &sent.sender_id, &sent.to_id, user);
         let is_sender = *user == sent.sender_id;
-        touch_state(tx, user, &conversation_id, sent.channel_id, is_sender.then_some(seq), now).await?;
+        if target.kind == ConversationType::Group {
+            // A group conversation row is the membership itself: move the
+            // sender's read position but never re-create a row that a removal
+            // committed since the membership check deleted.
+            conversation_states::Entity::update_many()
+                .col_expr(conversation_states::Column::ReadSeq, Expr::value(seq))
+                .col_expr(conversation_states::Column::UpdatedAt, Expr::value(now))
+                .filter(conversation_states::Column::UserId.eq(user.as_str()))
+                .filter(conversation_states::Column::ConversationId.eq(&conversation_id))
+                .exec(tx)
+                .await?;
+            continue;
+        }
+        touch_state(
+            tx,
+            user,
+            &conversation_id,
+            sent.channel_id,
+            is_sender.then_some(seq),
+            now,
+        )
+        .await?;
     }
     files::attach_files(tx, file_ids, sent.channel_id).await?;
     Ok(sent)
@@ -433,7 +610,10 @@ async fn commit_send(
 pub async fn next_seq<C: ConnectionTrait>(conn: &C, channel_id: i64, now: i64) -> AppResult<i64> {
     use sea_orm::sea_query::ExprTrait as _;
     let updated = channels::Entity::update_many()
-        .col_expr(channels::Column::LastSeq, Expr::col(channels::Column::LastSeq).add(1))
+        .col_expr(
+            channels::Column::LastSeq,
+            Expr::col(channels::Column::LastSeq).add(1),
+        )
         .col_expr(channels::Column::LastActivity, Expr::value(now))
         .filter(channels::Column::Id.eq(channel_id))
         .exec_with_returning(conn)
@@ -470,7 +650,10 @@ pub async fn touch_state<C: ConnectionTrait>(
         conversation_states::Column::ConversationId,
     ]);
     match read_seq {
-        Some(_) => on_conflict.update_columns([conversation_states::Column::ReadSeq, conversation_states::Column::UpdatedAt]),
+        Some(_) => on_conflict.update_columns([
+            conversation_states::Column::ReadSeq,
+            conversation_states::Column::UpdatedAt,
+        ]),
         None => on_conflict.update_column(conversation_states::Column::UpdatedAt),
     };
     conversation_states::Entity::insert(row)
@@ -500,13 +683,21 @@ pub fn publish_message(state: &AppState, topics: &[Topic], view: &MessageView) {
 }
 
 /// One row as `viewer` sees it (loads the sender and, for C2C, the peer's read position).
-pub async fn view_of(state: &AppState, viewer: &str, row: messages::Model) -> AppResult<MessageView> {
+pub async fn view_of(
+    state: &AppState,
+    viewer: &str,
+    row: messages::Model,
+) -> AppResult<MessageView> {
     let mut views = views_of(state, viewer, vec![row]).await?;
     views.pop().ok_or(AppError::Internal)
 }
 
 /// Rows as `viewer` sees them, with senders and read positions loaded in batches.
-pub async fn views_of(state: &AppState, viewer: &str, rows: Vec<messages::Model>) -> AppResult<Vec<MessageView>> {
+pub async fn views_of(
+    state: &AppState,
+    viewer: &str,
+    rows: Vec<messages::Model>,
+) -> AppResult<Vec<MessageView>> {
     let mut sender_ids: Vec<String> = rows.iter().map(|r| r.sender_id.clone()).collect();
     sender_ids.sort();
     sender_ids.dedup();
@@ -529,14 +720,20 @@ pub async fn views_of(state: &AppState, viewer: &str, rows: Vec<messages::Model>
                     .add(conversation_states::Column::ConversationId.eq(conv.clone())),
             );
         }
-        for s in conversation_states::Entity::find().filter(cond).all(&state.db).await? {
+        for s in conversation_states::Entity::find()
+            .filter(cond)
+            .all(&state.db)
+            .await?
+        {
             read.insert((s.user_id, s.conversation_id), s.read_seq);
         }
     }
     Ok(rows
         .iter()
         .map(|row| {
-            let peer_read = read.get(&(row.to_id.clone(), format!("C2C{}", row.sender_id))).copied();
+            let peer_read = read
+                .get(&(row.to_id.clone(), format!("C2C{}", row.sender_id)))
+                .copied();
             MessageView::from_row(row, senders.get(&row.sender_id), viewer, peer_read)
         })
         .collect())
@@ -544,21 +741,30 @@ pub async fn views_of(state: &AppState, viewer: &str, rows: Vec<messages::Model>
 
 /// A message `viewer` may see: their own, or a sent one in a conversation they
 /// are in, after the point they last cleared it.
-pub async fn get_visible_message(state: &AppState, viewer: &str, id: &str) -> AppResult<MessageView> {
+pub async fn get_visible_message(
+    state: &AppState,
+    viewer: &str,
+    id: &str,
+) -> AppResult<MessageView> {
     let not_found = || AppError::NotFound(format!("no such message: {id}"));
-    let row = messages::Entity::find_by_id(id).one(&state.db).await?.ok_or_else(not_found)?;
+    let row = messages::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(not_found)?;
     if row.sender_id != viewer {
         let seq = row.seq.ok_or_else(not_found)?;
         let kind = ConversationType::parse(&row.conversation_type).ok_or_else(not_found)?;
-        let conversation_id = super::view::conversation_id_for(kind, &row.sender_id, &row.to_id, viewer);
+        let conversation_id =
+            super::view::conversation_id_for(kind, &row.sender_id, &row.to_id, viewer);
         let addressed = match kind {
             ConversationType::C2c => row.to_id == viewer,
             ConversationType::System => row.to_id == viewer,
             ConversationType::Group => true,
         };
-        let state_row = conversation_states::Entity::find_by_id((viewer.to_owned(), conversation_id))
-            .one(&state.db)
-            .await?;
+        let state_row =
+            conversation_states::Entity::find_by_id((viewer.to_owned(), conversation_id))
+                .one(&state.db)
+                .await?;
         match state_row {
             Some(s) if addressed && s.channel_id == row.channel_id && seq > s.cleared_seq => {}
             _ => return Err(not_found()),
@@ -568,27 +774,47 @@ pub async fn get_visible_message(state: &AppState, viewer: &str, id: &str) -> Ap
 }
 
 /// Revoke a sent message: by its sender within the limit, or by a group's owner or admin.
-pub async fn revoke_message(state: &AppState, viewer: &str, message_id: &str) -> AppResult<MessageView> {
+pub async fn revoke_message(
+    state: &AppState,
+    viewer: &str,
+    message_id: &str,
+) -> AppResult<MessageView> {
     let view = get_visible_message(state, viewer, message_id).await?;
     if view.conversation_type == ConversationType::System
-        || matches!(view.msg_type, MessageType::GroupTipElem | MessageType::GroupSystemNoticeElem)
+        || matches!(
+            view.msg_type,
+            MessageType::GroupTipElem | MessageType::GroupSystemNoticeElem
+        )
     {
-        return Err(AppError::Forbidden("system notices and tips cannot be revoked".into()));
+        return Err(AppError::Forbidden(
+            "system notices and tips cannot be revoked".into(),
+        ));
     }
     if view.status != MessageStatus::Success {
-        return Err(AppError::bad_input("messageID", "only sent messages can be revoked"));
+        return Err(AppError::bad_input(
+            "messageID",
+            "only sent messages can be revoked",
+        ));
     }
     if view.is_revoked {
-        return Err(AppError::bad_input("messageID", "this message is already revoked"));
+        return Err(AppError::bad_input(
+            "messageID",
+            "this message is already revoked",
+        ));
     }
     let moderator = targets::can_moderate(state, viewer, view.conversation_type, &view.to).await?;
     if !moderator {
         if view.from != viewer {
-            return Err(AppError::Forbidden("only the sender may revoke this message".into()));
+            return Err(AppError::Forbidden(
+                "only the sender may revoke this message".into(),
+            ));
         }
         if unix_now() - view.time > state.config.revoke_limit {
             return Err(AppError::RevokeTimeLimit {
-                message: format!("messages can only be revoked within {} seconds", state.config.revoke_limit),
+                message: format!(
+                    "messages can only be revoked within {} seconds",
+                    state.config.revoke_limit
+                ),
                 group: view.conversation_type == ConversationType::Group,
             });
         }
@@ -634,7 +860,10 @@ pub async fn get_message_list(
 ) -> AppResult<MessagePage> {
     let count = count.unwrap_or(15);
     if !(1..=MAX_PAGE as i64).contains(&count) {
-        return Err(AppError::bad_input("count", format!("must be 1 to {MAX_PAGE}")));
+        return Err(AppError::bad_input(
+            "count",
+            format!("must be 1 to {MAX_PAGE}"),
+        ));
     }
     let conv = targets::resolve_conversation(state, viewer, conversation_id).await?;
     let Some(channel) = channels::Entity::find()
@@ -643,7 +872,10 @@ pub async fn get_message_list(
         .await?
     else {
         if next_req_message_id.is_some_and(|c| !c.is_empty()) {
-            return Err(AppError::bad_input("nextReqMessageID", "is not a message of this conversation"));
+            return Err(AppError::bad_input(
+                "nextReqMessageID",
+                "is not a message of this conversation",
+            ));
         }
         return Ok(MessagePage {
             message_list: Vec::new(),
@@ -656,8 +888,12 @@ pub async fn get_message_list(
     // The cursor: the oldest message of the previous page.
     let (upper_seq, upper_time) = match next_req_message_id.filter(|c| !c.is_empty()) {
         Some(cursor) => {
-            let bad = || AppError::bad_input("nextReqMessageID", "is not a message of this conversation");
-            let row = messages::Entity::find_by_id(cursor).one(&state.db).await?.ok_or_else(bad)?;
+            let bad =
+                || AppError::bad_input("nextReqMessageID", "is not a message of this conversation");
+            let row = messages::Entity::find_by_id(cursor)
+                .one(&state.db)
+                .await?
+                .ok_or_else(bad)?;
             let seq = row.seq.ok_or_else(bad)?;
             if row.channel_id != channel.id || seq <= floor {
                 return Err(bad());
@@ -681,7 +917,11 @@ pub async fn get_message_list(
     rows.truncate(count as usize);
     let oldest = rows.last().map(|r| (r.id.clone(), r.time));
     // The viewer's own unsent and failed messages, placed by time among the page.
-    let floor_time = if is_completed { None } else { oldest.as_ref().map(|(_, t)| *t) };
+    let floor_time = if is_completed {
+        None
+    } else {
+        oldest.as_ref().map(|(_, t)| *t)
+    };
     let mut own = messages::Entity::find()
         .filter(messages::Column::ChannelId.eq(channel.id))
         .filter(messages::Column::SenderId.eq(viewer))
@@ -692,18 +932,32 @@ pub async fn get_message_list(
     if let Some(t) = upper_time {
         own = own.filter(messages::Column::CreatedAt.lt(t));
     }
-    let cleared_time = if floor > 0 { Some(cleared_time(state, channel.id, floor).await?) } else { None };
+    let cleared_time = if floor > 0 {
+        Some(cleared_time(state, channel.id, floor).await?)
+    } else {
+        None
+    };
     if let Some(t) = cleared_time {
         own = own.filter(messages::Column::CreatedAt.gt(t));
     }
-    let pending = own.order_by_asc(messages::Column::CreatedAt).limit(MAX_PAGE).all(&state.db).await?;
+    let pending = own
+        .order_by_asc(messages::Column::CreatedAt)
+        .limit(MAX_PAGE)
+        .all(&state.db)
+        .await?;
     rows.reverse();
     rows.extend(pending);
-    rows.sort_by(|a, b| (a.time, a.seq.unwrap_or(i64::MAX)).cmp(&(b.time, b.seq.unwrap_or(i64::MAX))));
+    rows.sort_by(|a, b| {
+        (a.time, a.seq.unwrap_or(i64::MAX)).cmp(&(b.time, b.seq.unwrap_or(i64::MAX)))
+    });
     let message_list = views_of(state, viewer, rows).await?;
     Ok(MessagePage {
         message_list,
-        next_req_message_id: if is_completed { String::new() } else { oldest.map(|(id, _)| id).unwrap_or_default() },
+        next_req_message_id: if is_completed {
+            String::new()
+        } else {
+            oldest.map(|(id, _)| id).unwrap_or_default()
+        },
         is_completed,
     })
 }
@@ -720,19 +974,29 @@ async fn cleared_time(state: &AppState, channel_id: i64, seq: i64) -> AppResult<
 }
 
 /// Mark a conversation read up to its newest message; tells a C2C peer live.
-pub async fn set_message_read(state: &AppState, viewer: &str, conversation_id: &str) -> AppResult<()> {
+pub async fn set_message_read(
+    state: &AppState,
+    viewer: &str,
+    conversation_id: &str,
+) -> AppResult<()> {
     let conv = targets::resolve_conversation(state, viewer, conversation_id).await?;
     let Some(current) = conv.state else {
         return Ok(());
     };
-    let Some(channel) = channels::Entity::find_by_id(current.channel_id).one(&state.db).await? else {
+    let Some(channel) = channels::Entity::find_by_id(current.channel_id)
+        .one(&state.db)
+        .await?
+    else {
         return Ok(());
     };
     let now = unix_now();
     if current.read_seq < channel.last_seq || conv.kind == ConversationType::C2c {
         let _gate = state.write_guard().await;
         conversation_states::Entity::update_many()
-            .col_expr(conversation_states::Column::ReadSeq, Expr::value(channel.last_seq))
+            .col_expr(
+                conversation_states::Column::ReadSeq,
+                Expr::value(channel.last_seq),
+            )
             .col_expr(conversation_states::Column::ReadAt, Expr::value(now))
             .col_expr(conversation_states::Column::UpdatedAt, Expr::value(now))
             .filter(conversation_states::Column::UserId.eq(viewer))
@@ -762,7 +1026,10 @@ pub async fn set_message_read(state: &AppState, viewer: &str, conversation_id: &
 }
 
 /// Users' rows by ID (re-exported for the conversation list).
-pub async fn load_senders(state: &AppState, ids: &[String]) -> AppResult<HashMap<String, users::Model>> {
+pub async fn load_senders(
+    state: &AppState,
+    ids: &[String],
+) -> AppResult<HashMap<String, users::Model>> {
     users_service::load_users(state, ids).await
 }
 
@@ -784,7 +1051,10 @@ pub struct ServerMessage {
 /// Append a server-made message inside `tx` with the next sequence of its
 /// channel, and make sure the notified user (SYSTEM) has the conversation.
 /// Publish the returned row with [`publish_server_message`] after commit.
-pub async fn append_server_message(tx: &DatabaseTransaction, message: &ServerMessage) -> AppResult<messages::Model> {
+pub async fn append_server_message(
+    tx: &DatabaseTransaction,
+    message: &ServerMessage,
+) -> AppResult<messages::Model> {
     let now = unix_now();
     let (key, kind) = match message.kind {
         ConversationType::System => (targets::system_channel_key(&message.to), "system"),
@@ -811,9 +1081,19 @@ pub async fn append_server_message(tx: &DatabaseTransaction, message: &ServerMes
         time: Set(now),
         created_at: Set(now),
     };
-    let row = messages::Entity::insert(row).exec_with_returning(tx).await?;
+    let row = messages::Entity::insert(row)
+        .exec_with_returning(tx)
+        .await?;
     if message.kind == ConversationType::System {
-        touch_state(tx, &message.to, super::types::SYSTEM_CONVERSATION_ID, channel.id, None, now).await?;
+        touch_state(
+            tx,
+            &message.to,
+            super::types::SYSTEM_CONVERSATION_ID,
+            channel.id,
+            None,
+            now,
+        )
+        .await?;
     }
     Ok(row)
 }

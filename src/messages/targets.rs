@@ -52,7 +52,12 @@ pub fn system_channel_key(user_id: &str) -> String {
 
 /// Resolve where `viewer`'s message to `to` goes. Errors here mean the message
 /// cannot exist at all (nothing is stored).
-pub async fn resolve_send_target(state: &AppState, viewer: &str, kind: ConversationType, to: &str) -> AppResult<SendTarget> {
+pub async fn resolve_send_target(
+    state: &AppState,
+    viewer: &str,
+    kind: ConversationType,
+    to: &str,
+) -> AppResult<SendTarget> {
     match kind {
         ConversationType::C2c => {
             validate::user_id("to", to)?;
@@ -67,7 +72,10 @@ pub async fn resolve_send_target(state: &AppState, viewer: &str, kind: Conversat
                 kind,
                 to: to.to_owned(),
                 channel_key: c2c_channel_key(viewer, to),
-                topics: participants.iter().map(|u| Topic::User(u.clone())).collect(),
+                topics: participants
+                    .iter()
+                    .map(|u| Topic::User(u.clone()))
+                    .collect(),
                 participants,
                 name_card: String::new(),
             })
@@ -93,16 +101,24 @@ pub async fn resolve_send_target(state: &AppState, viewer: &str, kind: Conversat
 
 /// Rules checked when a message is sent. A refusal here stores the message
 /// with status `fail` so that it may be resent later.
-pub async fn check_send_rules(state: &AppState, viewer: &str, target: &SendTarget) -> AppResult<()> {
+pub async fn check_send_rules(
+    state: &AppState,
+    viewer: &str,
+    target: &SendTarget,
+) -> AppResult<()> {
     match target.kind {
         ConversationType::C2c => {
             if target.to != viewer && blacklist::is_blocked(state, &target.to, viewer).await? {
-                return Err(AppError::Blocked("the recipient does not accept your messages".into()));
+                return Err(AppError::Blocked(
+                    "the recipient does not accept your messages".into(),
+                ));
             }
             Ok(())
         }
         ConversationType::Group => groups::check_can_send(state, viewer, &target.to).await,
-        ConversationType::System => Err(AppError::Forbidden("system notices are made by the server".into())),
+        ConversationType::System => Err(AppError::Forbidden(
+            "system notices are made by the server".into(),
+        )),
     }
 }
 
@@ -122,10 +138,15 @@ pub struct ConversationRef {
 }
 
 /// Parse a conversation ID and make sure the viewer may look at it.
-pub async fn resolve_conversation(state: &AppState, viewer: &str, conversation_id: &str) -> AppResult<ConversationRef> {
-    let row = conversation_states::Entity::find_by_id((viewer.to_owned(), conversation_id.to_owned()))
-        .one(&state.db)
-        .await?;
+pub async fn resolve_conversation(
+    state: &AppState,
+    viewer: &str,
+    conversation_id: &str,
+) -> AppResult<ConversationRef> {
+    let row =
+        conversation_states::Entity::find_by_id((viewer.to_owned(), conversation_id.to_owned()))
+            .one(&state.db)
+            .await?;
     if conversation_id == SYSTEM_CONVERSATION_ID {
         return Ok(ConversationRef {
             conversation_id: conversation_id.to_owned(),
@@ -138,7 +159,9 @@ pub async fn resolve_conversation(state: &AppState, viewer: &str, conversation_i
     if let Some(peer) = conversation_id.strip_prefix("C2C") {
         validate::user_id("conversationID", peer)?;
         if row.is_none() && users::find_user(state, peer).await?.is_none() {
-            return Err(AppError::NotFound(format!("no such conversation: {conversation_id}")));
+            return Err(AppError::NotFound(format!(
+                "no such conversation: {conversation_id}"
+            )));
         }
         return Ok(ConversationRef {
             conversation_id: conversation_id.to_owned(),
@@ -154,7 +177,9 @@ pub async fn resolve_conversation(state: &AppState, viewer: &str, conversation_i
         }
         groups::find_group(state, group_id).await?;
         if row.is_none() {
-            return Err(AppError::NotGroupMember("you are not a member of this group".into()));
+            return Err(AppError::NotGroupMember(
+                "you are not a member of this group".into(),
+            ));
         }
         return Ok(ConversationRef {
             conversation_id: conversation_id.to_owned(),
@@ -171,7 +196,12 @@ pub async fn resolve_conversation(state: &AppState, viewer: &str, conversation_i
 }
 
 /// Whether `viewer` may revoke others' messages in the message's group (owner or admin).
-pub async fn can_moderate(state: &AppState, viewer: &str, kind: ConversationType, to: &str) -> AppResult<bool> {
+pub async fn can_moderate(
+    state: &AppState,
+    viewer: &str,
+    kind: ConversationType,
+    to: &str,
+) -> AppResult<bool> {
     match kind {
         ConversationType::Group => groups::is_owner_or_admin(state, to, viewer).await,
         _ => Ok(false),
@@ -180,7 +210,11 @@ pub async fn can_moderate(state: &AppState, viewer: &str, kind: ConversationType
 
 /// The lowest sequence hidden from `conv`'s viewer by the conversation's kind
 /// (groups that show no history from before joining, or none at all).
-pub async fn history_floor(state: &AppState, conv: &ConversationRef, last_seq: i64) -> AppResult<i64> {
+pub async fn history_floor(
+    state: &AppState,
+    conv: &ConversationRef,
+    last_seq: i64,
+) -> AppResult<i64> {
     match conv.kind {
         ConversationType::Group => groups::history_floor(state, &conv.target, last_seq).await,
         _ => Ok(0),

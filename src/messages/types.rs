@@ -137,6 +137,7 @@ impl MessageType {
 
 /// Delivery priority.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[graphql(rename_items = "PascalCase")]
 pub enum MessagePriority {
     /// High.
     High,

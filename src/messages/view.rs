@@ -5,7 +5,10 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     payload::MessagePayload,
-    types::{ConversationType, MessageFlow, MessagePriority, MessageStatus, MessageType, SYSTEM_CONVERSATION_ID},
+    types::{
+        ConversationType, MessageFlow, MessagePriority, MessageStatus, MessageType,
+        SYSTEM_CONVERSATION_ID,
+    },
 };
 use entity::{messages, users};
 
@@ -91,14 +94,21 @@ impl MessageView {
 impl MessageView {
     /// Build from a stored row; `sender` gives nick and avatar, `peer_read_seq`
     /// the recipient's read position (C2C) for `isPeerRead`.
-    pub fn from_row(row: &messages::Model, sender: Option<&users::Model>, viewer: &str, peer_read_seq: Option<i64>) -> Self {
-        let conversation_type = ConversationType::parse(&row.conversation_type).unwrap_or(ConversationType::C2c);
+    pub fn from_row(
+        row: &messages::Model,
+        sender: Option<&users::Model>,
+        viewer: &str,
+        peer_read_seq: Option<i64>,
+    ) -> Self {
+        let conversation_type =
+            ConversationType::parse(&row.conversation_type).unwrap_or(ConversationType::C2c);
         let msg_type = MessageType::parse(&row.msg_type).unwrap_or(MessageType::CustomElem);
         let seq = row.seq.unwrap_or(0);
         let view = Self {
             id: row.id.clone(),
             msg_type,
-            payload: serde_json::from_str(&row.payload).unwrap_or(serde_json::Value::Object(Default::default())),
+            payload: serde_json::from_str(&row.payload)
+                .unwrap_or(serde_json::Value::Object(Default::default())),
             conversation_id: String::new(),
             conversation_type,
             to: row.to_id.clone(),
@@ -111,7 +121,8 @@ impl MessageView {
                 _ => MessageStatus::UnSend,
             },
             is_revoked: row.is_revoked,
-            priority: serde_json::from_value(serde_json::Value::String(row.priority.clone())).unwrap_or_default(),
+            priority: serde_json::from_value(serde_json::Value::String(row.priority.clone()))
+                .unwrap_or_default(),
             nick: sender.map(|u| u.nick.clone()).unwrap_or_default(),
             avatar: sender.map(|u| u.avatar.clone()).unwrap_or_default(),
             is_peer_read: conversation_type == ConversationType::C2c
@@ -134,7 +145,8 @@ impl MessageView {
         } else {
             MessageFlow::In
         };
-        view.conversation_id = conversation_id_for(self.conversation_type, &self.from, &self.to, viewer);
+        view.conversation_id =
+            conversation_id_for(self.conversation_type, &self.from, &self.to, viewer);
         if view.flow == MessageFlow::In {
             // The idempotency key is the sender's business.
             view.client_msg_id = None;

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use crate::{messages::view::MessageView, users::types::Profile};
+use crate::{groups::types::GroupView, messages::view::MessageView, users::types::Profile};
 
 /// One live event. Shared by `Arc` among all listeners of its topic, so it is
 /// built once whatever the number of subscribers; per-viewer fields
@@ -48,10 +48,29 @@ pub enum Event {
         group_id: String,
         /// Joined (true) or left (false).
         joined: bool,
+        /// On joining: the group's last sequence before the join. A stream that
+        /// starts following the group fetches what was sent after it and before
+        /// it subscribed, so nothing in between is missed.
+        since_seq: i64,
     },
     /// A group's profile or membership changed (sent to the group's topic).
     GroupChanged {
         /// The group.
         group_id: String,
+        /// The group after the change, built once for every member; each
+        /// viewer's own part (`selfInfo`, `lastMessage`) resolves on demand.
+        group: Arc<GroupView>,
+    },
+    /// A member changed how they want a group's messages (sent to that user's topic).
+    RemindChanged {
+        /// The member.
+        user: String,
+        /// The group.
+        group_id: String,
+        /// Whether live delivery of the group's messages is off (`Discard`).
+        discard: bool,
+        /// The group's last sequence when the change was made: it applies to
+        /// the messages after it, however late a stream sees the change.
+        since_seq: i64,
     },
 }

@@ -24,7 +24,25 @@ impl Default for ChannelLocks {
 impl ChannelLocks {
     /// Hold the lock of `channel_id`'s stripe.
     pub async fn lock(&self, channel_id: i64) -> MutexGuard<'_, ()> {
-        let index = channel_id.rem_euclid(STRIPES as i64) as usize;
-        self.stripes[index].lock().await
+        self.stripes[stripe_of(channel_id)].lock().await
     }
+
+    /// Hold the locks of several channels at once (a change that posts into a
+    /// group and into members' system notices). Stripes are taken once each in
+    /// ascending order, so two such holders never wait on each other in a cycle,
+    /// and a single-channel holder never waits for a second stripe.
+    pub async fn lock_many(&self, channel_ids: &[i64]) -> Vec<MutexGuard<'_, ()>> {
+        let mut stripes: Vec<usize> = channel_ids.iter().map(|id| stripe_of(*id)).collect();
+        stripes.sort_unstable();
+        stripes.dedup();
+        let mut guards = Vec::with_capacity(stripes.len());
+        for index in stripes {
+            guards.push(self.stripes[index].lock().await);
+        }
+        guards
+    }
+}
+
+fn stripe_of(channel_id: i64) -> usize {
+    channel_id.rem_euclid(STRIPES as i64) as usize
 }

@@ -5,7 +5,12 @@ mod helpers;
 
 mod accounts;
 mod blacklist;
+mod conversations;
+mod files;
+mod groups;
 mod http_surface;
+mod live;
+mod messaging;
 mod profiles;
 mod schema_drift;
 mod websocket;
