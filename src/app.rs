@@ -63,6 +63,7 @@ impl AppState {
         let hasher = PasswordHasher::new(config.hash_concurrency)
             .map_err(|_| anyhow::Error::msg("password hasher failed to start"))?;
         let write_gate = config.is_sqlite().then(|| Arc::new(Mutex::new(())));
+        let bus_capacity = config.bus_capacity;
         let files = crate::files::Files::local(&config)
             .map_err(|e| anyhow::Error::msg(format!("cannot open the file store: {e}")))?;
         Ok(Self {
@@ -70,7 +71,7 @@ impl AppState {
             config: Arc::new(config),
             keys,
             hasher,
-            bus: Arc::new(InProcessBus::new(1024)),
+            bus: Arc::new(InProcessBus::new(bus_capacity)),
             presence: Presence::default(),
             write_gate,
             channel_locks: Default::default(),

@@ -106,6 +106,10 @@ pub struct Config {
     )]
     pub cors_origins: Vec<String>,
 
+    /// Events a live subscriber may fall behind before its stream ends with `SUBSCRIPTION_LAGGED`.
+    #[arg(long, env = "IMGQL_BUS_CAPACITY", default_value_t = 1024)]
+    pub bus_capacity: usize,
+
     /// Per-request timeout in seconds (HTTP, not WebSocket).
     #[arg(long, env = "IMGQL_REQUEST_TIMEOUT", default_value_t = 120)]
     pub request_timeout: u64,
@@ -230,6 +234,7 @@ impl Config {
             ws_init_timeout: 10,
             ws_keepalive: 15,
             cors_origins: vec!["*".into()],
+            bus_capacity: 1024,
             request_timeout: 30,
             max_image_bytes: 20 * 1024 * 1024,
             max_audio_bytes: 20 * 1024 * 1024,

@@ -159,3 +159,52 @@ async fn revocations_read_receipts_and_conversation_updates_are_pushed() {
         json!({ "ID": id, "isRevoked": true, "payload": null })
     );
 }
+
+#[tokio::test]
+async fn a_subscriber_that_falls_behind_gets_a_coded_end_not_a_gap() {
+    let app = crate::helpers::spawn_app_with(|c| c.bus_capacity = 2).await;
+    let alice = app.register("alice").await;
+    app.register("bob").await;
+    let mut feed = imgql::realtime::feed::viewer_feed(&app.state, "bob")
+        .await
+        .expect("feed");
+    // Five messages land while the feed is not read: it can hold two.
+    for i in 0..5 {
+        send_text(&app, &alice, "bob", &format!("m{i}")).await;
+    }
+    use futures_util::StreamExt;
+    let first = tokio::time::timeout(Duration::from_secs(5), feed.next())
+        .await
+        .expect("an item")
+        .expect("not ended");
+    let err = first.expect_err("the first item reports the lag");
+    assert_eq!(err.code(), "SUBSCRIPTION_LAGGED");
+    let end = tokio::time::timeout(Duration::from_secs(5), feed.next())
+        .await
+        .expect("ends");
+    assert!(end.is_none(), "the stream ends after the error");
+}
+
+#[tokio::test]
+async fn messages_a_user_cannot_see_are_not_found_to_them() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    app.register("bob").await;
+    let carol = app.register("carol").await;
+    let private = send_text(&app, &alice, "bob", "between us").await;
+    let id = private["ID"].as_str().expect("id");
+    for query in [
+        format!("mutation {{ revokeMessage(messageID: \"{id}\") {{ ID }} }}"),
+        format!("mutation {{ sendMessage(messageID: \"{id}\") {{ ID }} }}"),
+        format!("mutation {{ resendMessage(messageID: \"{id}\") {{ ID }} }}"),
+        format!("mutation {{ sendMessage(message: {{ to: \"alice\", conversationType: C2C, payload: {{ forward: {{ messageID: \"{id}\" }} }} }}) {{ ID }} }}"),
+    ] {
+        assert_eq!(app.gql_err(Some(&carol), &query, json!({})).await, "NOT_FOUND", "{query}");
+    }
+    let page = crate::messaging::history(&app, &carol, "C2Calice", 15, None).await;
+    assert_eq!(
+        page["messageList"],
+        json!([]),
+        "nothing was created for carol"
+    );
+}
