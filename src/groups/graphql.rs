@@ -63,14 +63,19 @@ impl GroupsQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(name = "groupID")] group_id: String,
-        #[graphql(default = 15)] count: i64,
-        #[graphql(default = 0)] offset: i64,
+        #[graphql(default = 15)] count: Option<i64>,
+        #[graphql(default = 0)] offset: Option<i64>,
     ) -> async_graphql::Result<GroupMemberList> {
         let viewer = ctx.viewer()?;
-        Ok(
-            members::get_group_member_list(ctx.state()?, &viewer.user_id, &group_id, count, offset)
-                .await?,
+        // An explicit null means the default too.
+        Ok(members::get_group_member_list(
+            ctx.state()?,
+            &viewer.user_id,
+            &group_id,
+            count.unwrap_or(15),
+            offset.unwrap_or(0),
         )
+        .await?)
     }
 
     /// The given members' profiles (at most 50 IDs; non-members are left out).

@@ -7,6 +7,7 @@ mod accounts;
 mod blacklist;
 mod conversations;
 mod files;
+mod group_members;
 mod groups;
 mod http_surface;
 mod live;
