@@ -11,7 +11,6 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
 use tokio::sync::Mutex;
 use tower_http::{
     cors::{AllowOrigin, Any, CorsLayer},
-    timeout::TimeoutLayer,
     trace::TraceLayer,
 };
 
@@ -143,16 +142,15 @@ pub fn router(state: AppState) -> Router {
                 json: body_limit,
                 upload: usize::try_from(crate::files::multipart::upload_body_limit(&state.config))
                     .unwrap_or(usize::MAX),
+                timeout: Duration::from_secs(state.config.request_timeout),
             },
             limit_body,
         ))
-        // A slow request cannot hold a connection (and its pool slot) forever.
-        .layer(TimeoutLayer::with_status_code(
-            axum::http::StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(state.config.request_timeout),
-        ))
         .layer(cors(&state.config))
-        .layer(TraceLayer::new_for_http())
+        // Spans name the path only: a `?token=` query must not reach the logs.
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::extract::Request| {
+            tracing::info_span!("http", method = %req.method(), path = %req.uri().path())
+        }))
 }
 
 /// Request body limits: JSON bodies, and multipart uploads to the upload routes.
@@ -160,6 +158,8 @@ pub fn router(state: AppState) -> Router {
 struct BodyLimits {
     json: usize,
     upload: usize,
+    /// Whole-request deadline for everything but uploads (which have a stall timeout of their own).
+    timeout: Duration,
 }
 
 /// `RequestBodyLimitLayer`'s behaviour with a limit chosen per request: uploads
@@ -188,8 +188,21 @@ async fn limit_body(
             .into_response();
     }
     let limit = declared.map_or(limit, |len| len.min(limit));
-    next.run(request.map(|body| axum::body::Body::new(http_body_util::Limited::new(body, limit))))
-        .await
+    let run = next
+        .run(request.map(|body| axum::body::Body::new(http_body_util::Limited::new(body, limit))));
+    if upload {
+        return run.await;
+    }
+    // A slow request cannot hold a connection (and its pool slot) forever.
+    match tokio::time::timeout(limits.timeout, run).await {
+        Ok(response) => response,
+        Err(_) => (
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            "request timed out",
+        )
+            .into_response(),
+    }
 }
 
 fn cors(config: &Config) -> CorsLayer {
@@ -205,13 +218,21 @@ fn cors(config: &Config) -> CorsLayer {
     };
     CorsLayer::new()
         .allow_origin(origins)
-        .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
         .allow_headers([
             header::CONTENT_TYPE,
             header::AUTHORIZATION,
             header::ACCEPT,
+            header::RANGE,
+            header::IF_NONE_MATCH,
             HeaderName::from_static("token"),
         ])
+        .expose_headers([
+            header::CONTENT_RANGE,
+            header::CONTENT_DISPOSITION,
+            header::ACCEPT_RANGES,
+            header::ETAG,
+        ])
+        .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
         .max_age(Duration::from_secs(600))
 }
 

@@ -157,23 +157,13 @@ pub async fn graphql_get(
     request.operation_name = params.operation_name;
     // Only queries may run over GET (a GET must not change anything).
     if let Ok(doc) = parse_query(&request.query) {
-        let is_query = doc.operations.iter().any(|(name, op)| {
-            let selected = match (&request.operation_name, name) {
-                (Some(wanted), Some(name)) => wanted.as_str() == name.as_str(),
-                (None, _) => true,
-                (Some(_), None) => false,
-            };
-            selected && op.node.ty == OperationType::Query
-        });
-        let has_other = doc.operations.iter().any(|(name, op)| {
-            let selected = match (&request.operation_name, name) {
-                (Some(wanted), Some(name)) => wanted.as_str() == name.as_str(),
-                (None, _) => true,
-                (Some(_), None) => false,
-            };
-            selected && op.node.ty != OperationType::Query
-        });
-        if has_other && !is_query {
+        let wanted = request.operation_name.as_deref();
+        let only_queries = doc
+            .operations
+            .iter()
+            .filter(|(name, _)| wanted.is_none() || name.map(|n| n.as_str()) == wanted)
+            .all(|(_, op)| op.node.ty == OperationType::Query);
+        if !only_queries {
             let mut response = request_error(
                 StatusCode::METHOD_NOT_ALLOWED,
                 ty,
