@@ -410,21 +410,21 @@ pub async fn create_message(
     view_of(state, viewer, row).await
 }
 
-/// Validate, build and store the unsent row; a repeated `clientMsgID` returns the first.
-async fn create_row(
-    state: &AppState,
-    viewer: &str,
-    new: &NewMessage,
-) -> AppResult<messages::Model> {
+/// A validated new message, not yet stored.
+struct Prepared {
+    row: messages::ActiveModel,
+    target: SendTarget,
+    channel_id: i64,
+    file_ids: Vec<String>,
+}
+
+/// Validate the message, resolve where it goes and build its payload.
+async fn prepare(state: &AppState, viewer: &str, new: &NewMessage) -> AppResult<Prepared> {
     let at_users = check_envelope(new)?;
-    if let Some(existing) = find_by_client_id(state, viewer, new.client_msg_id.as_deref()).await? {
-        return Ok(existing);
-    }
     let target =
         targets::resolve_send_target(state, viewer, new.conversation_type, &new.to).await?;
     let payload = build_payload(state, viewer, &new.payload).await?;
     let now = unix_now();
-    let _gate = state.write_guard().await;
     let channel = ensure_channel(&state.db, &target.channel_key, channel_kind(target.kind)).await?;
     let row = messages::ActiveModel {
         id: Set(new_message_id()),
@@ -445,19 +445,50 @@ async fn create_row(
         time: Set(now),
         created_at: Set(now),
     };
-    match messages::Entity::insert(row)
-        .exec_with_returning(&state.db)
-        .await
-    {
+    Ok(Prepared {
+        row,
+        target,
+        channel_id: channel.id,
+        file_ids: carried_files(payload.kind, &payload.json),
+    })
+}
+
+/// Insert a prepared row as it is; a concurrent retry with the same
+/// `clientMsgID` that won the race gives back the first message instead.
+async fn insert_prepared(
+    state: &AppState,
+    viewer: &str,
+    row: messages::ActiveModel,
+    client_msg_id: Option<&str>,
+) -> AppResult<messages::Model> {
+    let inserted = {
+        let _gate = state.write_guard().await;
+        messages::Entity::insert(row)
+            .exec_with_returning(&state.db)
+            .await
+    };
+    match inserted {
         Ok(row) => Ok(row),
-        // A concurrent retry with the same clientMsgID won: return its message.
         Err(err) if users_service::is_unique_violation(&err) => {
-            find_by_client_id(state, viewer, new.client_msg_id.as_deref())
+            find_by_client_id(state, viewer, client_msg_id)
                 .await?
                 .ok_or(AppError::Internal)
         }
         Err(err) => Err(err.into()),
     }
+}
+
+/// Validate, build and store the unsent row; a repeated `clientMsgID` returns the first.
+async fn create_row(
+    state: &AppState,
+    viewer: &str,
+    new: &NewMessage,
+) -> AppResult<messages::Model> {
+    if let Some(existing) = find_by_client_id(state, viewer, new.client_msg_id.as_deref()).await? {
+        return Ok(existing);
+    }
+    let prepared = prepare(state, viewer, new).await?;
+    insert_prepared(state, viewer, prepared.row, new.client_msg_id.as_deref()).await
 }
 
 /// Send a message created earlier by `createMessage`.
@@ -477,24 +508,61 @@ pub async fn send_message(
     }
 }
 
-/// Create and send in one step; a repeated `clientMsgID` returns the first message.
+/// Create and send in one step (one write transaction); a repeated
+/// `clientMsgID` returns the first message and sends nothing new.
 pub async fn send_new_message(
     state: &AppState,
     viewer: &str,
     new: NewMessage,
 ) -> AppResult<MessageView> {
-    if let Some(existing) = find_by_client_id(state, viewer, new.client_msg_id.as_deref()).await? {
+    let client_msg_id = new.client_msg_id.as_deref();
+    if let Some(existing) = find_by_client_id(state, viewer, client_msg_id).await? {
         if existing.status == "unSend" {
             return deliver(state, viewer, existing).await;
         }
         return view_of(state, viewer, existing).await;
     }
-    let row = create_row(state, viewer, &new).await?;
-    if row.status != "unSend" {
-        // Lost a race with a concurrent retry that already sent it.
-        return view_of(state, viewer, row).await;
+    let Prepared {
+        mut row,
+        target,
+        channel_id,
+        file_ids,
+    } = prepare(state, viewer, &new).await?;
+    if let Err(err) = targets::check_send_rules(state, viewer, &target).await {
+        // Refused by a rule of the moment: kept as `fail` so it can be resent.
+        row.status = Set(MessageStatus::Fail.as_str().to_owned());
+        insert_prepared(state, viewer, row, client_msg_id).await?;
+        return Err(err);
     }
-    deliver(state, viewer, row).await
+    let _order = state.channel_locks.lock(channel_id).await;
+    let sent = {
+        let _gate = state.write_guard().await;
+        let tx = state.db.begin().await?;
+        let now = unix_now();
+        let seq = next_seq(&tx, channel_id, now).await?;
+        row.seq = Set(Some(seq));
+        row.status = Set(MessageStatus::Success.as_str().to_owned());
+        row.time = Set(now);
+        match messages::Entity::insert(row).exec_with_returning(&tx).await {
+            Ok(sent) => {
+                record_send(&tx, &sent, &target, &file_ids).await?;
+                tx.commit().await?;
+                sent
+            }
+            Err(err) if users_service::is_unique_violation(&err) => {
+                // A concurrent retry won; dropping the transaction rolls the sequence back.
+                drop(tx);
+                let first = find_by_client_id(state, viewer, client_msg_id)
+                    .await?
+                    .ok_or(AppError::Internal)?;
+                return view_of(state, viewer, first).await;
+            }
+            Err(err) => return Err(err.into()),
+        }
+    };
+    let view = view_of(state, viewer, sent).await?;
+    publish_message(state, &target.topics, &view);
+    Ok(view)
 }
 
 /// Retry a message whose send failed.
@@ -573,6 +641,19 @@ async fn commit_send(
     active.time = Set(now);
     active.name_card = Set(target.name_card.clone());
     let sent = active.update(tx).await?;
+    record_send(tx, &sent, target, file_ids).await?;
+    Ok(sent)
+}
+
+/// The rest of a send inside its transaction: participants' state rows and file links.
+async fn record_send(
+    tx: &DatabaseTransaction,
+    sent: &messages::Model,
+    target: &SendTarget,
+    file_ids: &[String],
+) -> AppResult<()> {
+    let now = sent.time;
+    let seq = sent.seq.unwrap_or(0);
     // The sender has read everything up to their own message; C2C recipients
     // gain the conversation.
     for user in &target.participants {
@@ -603,7 +684,7 @@ async fn commit_send(
         .await?;
     }
     files::attach_files(tx, file_ids, sent.channel_id).await?;
-    Ok(sent)
+    Ok(())
 }
 
 /// Bump the channel's counter and return the new sequence (gapless: same transaction as the insert).
