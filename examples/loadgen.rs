@@ -218,6 +218,15 @@ async fn subscriber(
     ))
     .await
     .expect("init");
+    // Subscribing before the ack is a protocol error (the server closes with 4401).
+    while let Some(Ok(frame)) = ws.next().await {
+        if let Message::Text(text) = frame {
+            if serde_json::from_str::<Value>(&text).unwrap_or_default()["type"] == "connection_ack"
+            {
+                break;
+            }
+        }
+    }
     ws.send(send(json!({ "id": "m", "type": "subscribe", "payload": {
         "query": "subscription { messageReceived { payload { ... on TextElem { text } } } }" } })))
         .await
@@ -234,8 +243,19 @@ async fn subscriber(
             _ = stop.notified() => break,
             frame = ws.next() => frame,
         };
-        let Some(Ok(frame)) = frame else { break };
-        let Message::Text(text) = frame else { continue };
+        let frame = match frame {
+            Some(Ok(frame)) => frame,
+            other => {
+                eprintln!("subscriber socket ended: {other:?}");
+                break;
+            }
+        };
+        let Message::Text(text) = frame else {
+            if let Message::Close(reason) = frame {
+                eprintln!("subscriber socket closed: {reason:?}");
+            }
+            continue;
+        };
         let v: Value = serde_json::from_str(&text).unwrap_or_default();
         match (v["type"].as_str(), v["id"].as_str()) {
             (Some("ping"), _) => {
@@ -383,7 +403,8 @@ async fn run_group(server: &Server, members: usize, messages: usize) {
         .as_str()
         .expect("groupID")
         .to_owned();
-    for chunk in names[1..].chunks(100) {
+    for (i, chunk) in names[1..].chunks(100).enumerate() {
+        eprintln!("adding members, batch {i}");
         gql(
             &http,
             &base,
@@ -393,6 +414,7 @@ async fn run_group(server: &Server, members: usize, messages: usize) {
         )
         .await;
     }
+    eprintln!("group {group_id} has {members} members");
     let rss_idle = server.rss_kib();
     // Arrival instants per message index, per member.
     let arrivals: Arc<Mutex<Vec<Vec<Instant>>>> = Arc::new(Mutex::new(vec![Vec::new(); messages]));

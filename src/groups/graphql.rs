@@ -63,8 +63,8 @@ impl GroupsQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(name = "groupID")] group_id: String,
-        #[graphql(default = 15)] count: Option<i64>,
-        #[graphql(default = 0)] offset: Option<i64>,
+        #[graphql(default_with = "Some(15)")] count: Option<i64>,
+        #[graphql(default_with = "Some(0)")] offset: Option<i64>,
     ) -> async_graphql::Result<GroupMemberList> {
         let viewer = ctx.viewer()?;
         // An explicit null means the default too.

@@ -297,6 +297,7 @@ fn custom_fields(json: &str) -> Vec<CustomField> {
     serde_json::from_str(json).unwrap_or_default()
 }
 
+/// JSON text of a stored value (custom fields).
 pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> AppResult<String> {
     serde_json::to_string(value).map_err(AppError::internal)
 }
@@ -518,12 +519,8 @@ async fn viewer_part(
     viewer: &str,
     group_id: &str,
 ) -> AppResult<Option<ViewerPart>> {
-    let Some(row) = groups::Entity::find_by_id(group_id).one(&state.db).await? else {
-        return Ok(None);
-    };
-    Ok(views_for(state, viewer, vec![row])
+    Ok(find_view(state, viewer, group_id)
         .await?
-        .pop()
         .and_then(|v| v.viewer))
 }
 
@@ -533,12 +530,16 @@ async fn viewer_part(
 /// Someone entering a group.
 #[derive(Debug, Clone)]
 pub(crate) struct Newcomer {
+    /// Who.
     pub user_id: String,
+    /// With which role.
     pub role: GroupMemberRole,
+    /// Their custom member fields.
     pub custom_field: Vec<CustomField>,
 }
 
 impl Newcomer {
+    /// An ordinary member without custom fields.
     pub(crate) fn member(user_id: &str) -> Self {
         Self {
             user_id: user_id.to_owned(),
@@ -548,6 +549,7 @@ impl Newcomer {
     }
 }
 
+/// A tip payload without profile or member details.
 pub(crate) fn tip(
     operation_type: i32,
     operator: &str,
@@ -564,6 +566,7 @@ pub(crate) fn tip(
     }
 }
 
+/// A system notice payload about `group`.
 pub(crate) fn notice(
     operation_type: i32,
     operator: &str,
@@ -731,7 +734,7 @@ pub(crate) async fn remove_members(
             Expr::col(groups::Column::MemberCount).sub(removed),
         )
         .filter(groups::Column::GroupId.eq(&group.group_id));
-    if users.iter().any(|u| *u == group.owner_id) {
+    if users.contains(&group.owner_id) {
         update = update.col_expr(groups::Column::OwnerId, Expr::value(""));
     }
     update.exec(change.tx()?).await?;
