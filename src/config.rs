@@ -106,7 +106,8 @@ pub struct Config {
     )]
     pub cors_origins: Vec<String>,
 
-    /// Events a live subscriber may fall behind before its stream ends with `SUBSCRIPTION_LAGGED`.
+    /// Events a live subscriber may fall behind on a group before its stream ends with
+    /// `SUBSCRIPTION_LAGGED` (a quarter of it on the user's own events).
     #[arg(long, env = "IMGQL_BUS_CAPACITY", default_value_t = 1024)]
     pub bus_capacity: usize,
 

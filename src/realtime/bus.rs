@@ -47,6 +47,16 @@ impl InProcessBus {
         }
     }
 
+    /// A broadcast channel allocates all its slots up front, and every open
+    /// socket has a user topic: those get a quarter of the capacity (their
+    /// traffic is one person's), group topics the whole of it.
+    fn capacity_of(&self, topic: &Topic) -> usize {
+        match topic {
+            Topic::User(_) => (self.capacity / 4).max(1),
+            Topic::Group(_) => self.capacity,
+        }
+    }
+
     /// Number of topics with a channel (for diagnostics and tests).
     pub fn topic_count(&self) -> usize {
         self.topics.lock().map(|t| t.len()).unwrap_or(0)
@@ -73,7 +83,7 @@ impl EventBus for InProcessBus {
         };
         topics
             .entry(topic.clone())
-            .or_insert_with(|| broadcast::channel(self.capacity).0)
+            .or_insert_with(|| broadcast::channel(self.capacity_of(topic)).0)
             .subscribe()
     }
 }
