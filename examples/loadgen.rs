@@ -356,6 +356,7 @@ async fn run_c2c(server: &Server, pairs: usize, seconds: u64) {
     }
     let rss_after = server.rss_kib();
     stop.notify_waiters();
+    tokio::time::sleep(Duration::from_millis(500)).await;
     let mut lat = latencies.lock().expect("lock").clone();
     lat.sort_by(|a, b| a.total_cmp(b));
     println!("scenario: c2c, {pairs} senders -> {pairs} receivers, {seconds} s, SQLite");
@@ -478,6 +479,8 @@ async fn run_group(server: &Server, members: usize, messages: usize) {
     }
     let rss_after = server.rss_kib();
     stop.notify_waiters();
+    // Let the subscribers close their sockets before the server goes away.
+    tokio::time::sleep(Duration::from_millis(500)).await;
     to_last.sort_by(|a, b| a.total_cmp(b));
     per_member.sort_by(|a, b| a.total_cmp(b));
     println!("scenario: group of {members} members, all subscribed, {messages} messages, SQLite");
