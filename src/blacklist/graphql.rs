@@ -1,12 +1,15 @@
 //! GraphQL adapters of the blacklist.
 
 use async_graphql::{Context, Object, Subscription};
-use futures_util::{Stream, StreamExt};
+use futures_util::Stream;
 
 use super::service;
 use crate::{
     graphql::ContextExt,
-    realtime::{stream::topic_events, Event, Topic},
+    realtime::{
+        stream::{select_events, topic_events},
+        Event, Topic,
+    },
     users::types::Profile,
 };
 
@@ -68,14 +71,9 @@ impl BlacklistSubscription {
         let viewer = ctx.viewer()?;
         let state = ctx.state()?;
         let events = topic_events(state.bus.as_ref(), &Topic::User(viewer.user_id.clone()));
-        Ok(events.filter_map(|event| async move {
-            match event {
-                Ok(event) => match event.as_ref() {
-                    Event::BlacklistUpdated { list, .. } => Some(Ok(list.clone())),
-                    _ => None,
-                },
-                Err(err) => Some(Err(err.into())),
-            }
+        Ok(select_events(events, |event| match event {
+            Event::BlacklistUpdated { list, .. } => Some(list.clone()),
+            _ => None,
         }))
     }
 }

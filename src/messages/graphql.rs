@@ -14,7 +14,7 @@ use crate::{
     conversations::{service as conversations, types::PeerRead},
     error::AppError,
     graphql::ContextExt,
-    realtime::{feed::viewer_feed, Event},
+    realtime::{feed::viewer_feed, stream::select_events, Event},
 };
 
 /// Message queries.
@@ -155,21 +155,15 @@ impl MessagesSubscription {
         #[graphql(name = "conversationID")] conversation_id: Option<String>,
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<MessageView>>> {
         let (feed, viewer) = feed(ctx).await?;
-        Ok(feed.filter_map(move |event| {
-            let out = match event {
-                Ok(event) => match event.as_ref() {
-                    Event::Message(view) if view.addressed_to(&viewer) => {
-                        let mine = view.for_viewer(&viewer);
-                        conversation_id
-                            .as_ref()
-                            .is_none_or(|c| *c == mine.conversation_id)
-                            .then_some(Ok(mine))
-                    }
-                    _ => None,
-                },
-                Err(err) => Some(Err(err.into())),
-            };
-            async move { out }
+        Ok(select_events(feed, move |event| match event {
+            Event::Message(view) if view.addressed_to(&viewer) => {
+                let mine = view.for_viewer(&viewer);
+                conversation_id
+                    .as_ref()
+                    .is_none_or(|c| *c == mine.conversation_id)
+                    .then_some(mine)
+            }
+            _ => None,
         }))
     }
 
@@ -180,17 +174,11 @@ impl MessagesSubscription {
         ctx: &Context<'_>,
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<MessageView>>> {
         let (feed, viewer) = feed(ctx).await?;
-        Ok(feed.filter_map(move |event| {
-            let out = match event {
-                Ok(event) => match event.as_ref() {
-                    Event::MessageRevoked(view) if view.addressed_to(&viewer) => {
-                        Some(Ok(view.for_viewer(&viewer)))
-                    }
-                    _ => None,
-                },
-                Err(err) => Some(Err(err.into())),
-            };
-            async move { out }
+        Ok(select_events(feed, move |event| match event {
+            Event::MessageRevoked(view) if view.addressed_to(&viewer) => {
+                Some(view.for_viewer(&viewer))
+            }
+            _ => None,
         }))
     }
 
@@ -201,24 +189,18 @@ impl MessagesSubscription {
         ctx: &Context<'_>,
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<PeerRead>>> {
         let (feed, viewer) = feed(ctx).await?;
-        Ok(feed.filter_map(move |event| {
-            let out = match event {
-                Ok(event) => match event.as_ref() {
-                    Event::PeerRead {
-                        reader,
-                        peer,
-                        sequence,
-                        time,
-                    } if *peer == viewer => Some(Ok(PeerRead {
-                        conversation_id: format!("C2C{reader}"),
-                        sequence: *sequence,
-                        time: *time,
-                    })),
-                    _ => None,
-                },
-                Err(err) => Some(Err(err.into())),
-            };
-            async move { out }
+        Ok(select_events(feed, move |event| match event {
+            Event::PeerRead {
+                reader,
+                peer,
+                sequence,
+                time,
+            } if *peer == viewer => Some(PeerRead {
+                conversation_id: format!("C2C{reader}"),
+                sequence: *sequence,
+                time: *time,
+            }),
+            _ => None,
         }))
     }
 

@@ -28,3 +28,22 @@ pub fn topic_events(
     })
     .boxed()
 }
+
+/// One subscription's items from a live stream: `pick` selects and shapes the
+/// events it wants; a lag error passes through, coded, and the stream ends.
+pub fn select_events<T, F>(
+    events: BoxStream<'static, Result<Arc<Event>, AppError>>,
+    mut pick: F,
+) -> impl futures_util::Stream<Item = async_graphql::Result<T>>
+where
+    T: Send + 'static,
+    F: FnMut(&Event) -> Option<T> + Send + 'static,
+{
+    events.filter_map(move |event| {
+        let item = match event {
+            Ok(event) => pick(&event).map(Ok),
+            Err(err) => Some(Err(err.into())),
+        };
+        futures_util::future::ready(item)
+    })
+}

@@ -1,7 +1,7 @@
 //! GraphQL adapters of accounts and profiles.
 
 use async_graphql::{Context, Object, Subscription};
-use futures_util::{Stream, StreamExt};
+use futures_util::Stream;
 
 use super::{
     service,
@@ -9,7 +9,10 @@ use super::{
 };
 use crate::{
     graphql::ContextExt,
-    realtime::{stream::topic_events, Event, Topic},
+    realtime::{
+        stream::{select_events, topic_events},
+        Event, Topic,
+    },
 };
 
 /// `register` and `login`.
@@ -100,14 +103,9 @@ impl UsersSubscription {
         let viewer = ctx.viewer()?;
         let state = ctx.state()?;
         let events = topic_events(state.bus.as_ref(), &Topic::User(viewer.user_id.clone()));
-        Ok(events.filter_map(|event| async move {
-            match event {
-                Ok(event) => match event.as_ref() {
-                    Event::ProfileUpdated(profile) => Some(Ok(profile.clone())),
-                    _ => None,
-                },
-                Err(err) => Some(Err(err.into())),
-            }
+        Ok(select_events(events, |event| match event {
+            Event::ProfileUpdated(profile) => Some(profile.clone()),
+            _ => None,
         }))
     }
 }
