@@ -1,19 +1,28 @@
 //! Liveness and readiness probes.
 
-use axum::{extract::State, http::StatusCode, response::IntoResponse, routing::get, Json, Router};
+use axum::{
+    extract::{FromRef, State},
+    http::StatusCode,
+    response::IntoResponse,
+    routing::get,
+    Json, Router,
+};
 use serde_json::json;
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// `GET /healthz` (the process answers) and `GET /readyz` (the database answers).
-pub fn routes(state: AppState) -> Router {
+pub fn routes<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    AppState: FromRef<S>,
+{
     Router::new()
         .route(
             "/healthz",
             get(|| async { Json(json!({ "status": "ok" })) }),
         )
         .route("/readyz", get(readyz))
-        .with_state(state)
 }
 
 async fn readyz(State(state): State<AppState>) -> impl IntoResponse {

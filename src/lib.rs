@@ -16,8 +16,10 @@ pub mod health;
 pub mod messages;
 pub mod realtime;
 pub mod secret;
+pub mod state;
 pub mod users;
 pub mod util;
 
-pub use app::{router, serve, AppState};
+pub use app::{router, serve};
 pub use config::Config;
+pub use state::AppState;

@@ -6,9 +6,9 @@ use entity::blacklist;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
 
 use crate::{
-    app::AppState,
     error::{AppError, AppResult},
     realtime::{Event, Topic},
+    state::AppState,
     users::{service as users, types::Profile, validate},
     util::unix_now,
 };

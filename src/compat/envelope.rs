@@ -1,7 +1,7 @@
 //! The compat envelope, body extractor and token extractor.
 
 use axum::{
-    extract::{FromRequest, FromRequestParts, Request},
+    extract::{FromRef, FromRequest, FromRequestParts, Request},
     http::{header, request::Parts},
     response::{IntoResponse, Response},
     Json,
@@ -10,9 +10,9 @@ use serde::{de::DeserializeOwned, Serialize};
 use serde_json::json;
 
 use crate::{
-    app::AppState,
     auth::{token_from_headers, Viewer},
     error::AppError,
+    state::AppState,
 };
 
 /// What a compat handler returns: the envelope of `data`, or of the error.
@@ -28,10 +28,10 @@ pub fn ok(data: impl Serialize) -> CompatResult {
 /// unknown fields become `BAD_USER_INPUT` in the envelope.
 pub struct CompatJson<T>(pub T);
 
-impl<T: DeserializeOwned> FromRequest<AppState> for CompatJson<T> {
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for CompatJson<T> {
     type Rejection = AppError;
 
-    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let is_json = req
             .headers()
             .get(header::CONTENT_TYPE)
@@ -66,13 +66,15 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CompatJson<T> {
 /// The viewer from the `token` or `Authorization: Bearer` header.
 pub struct CompatViewer(pub Viewer);
 
-impl FromRequestParts<AppState> for CompatViewer {
+impl<S> FromRequestParts<S> for CompatViewer
+where
+    S: Send + Sync,
+    AppState: FromRef<S>,
+{
     type Rejection = AppError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let state = AppState::from_ref(state);
         let token = token_from_headers(&parts.headers).ok_or_else(|| {
             AppError::Unauthenticated(
                 "a token is required: send `token` or `Authorization: Bearer`".into(),

@@ -1,6 +1,7 @@
 //! `/file/upload`.
 
 use axum::{
+    extract::FromRef,
     extract::{Request, State},
     routing::post,
     Router,
@@ -8,12 +9,16 @@ use axum::{
 
 use super::envelope::{ok, CompatResult, CompatViewer};
 use crate::{
-    app::AppState,
     files::{multipart, service},
+    state::AppState,
 };
 
 /// File routes.
-pub fn routes() -> Router<AppState> {
+pub fn routes<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    AppState: FromRef<S>,
+{
     Router::new().route("/file/upload", post(upload))
 }
 

@@ -2,7 +2,7 @@
 //! `/group/<operation>`). `data` is what the TIM SDK resolves as
 //! `imResponse.data`: `{group}`, `{groupID}`, `{memberList, offset}`, ...
 
-use axum::{extract::State, routing::post, Router};
+use axum::{extract::FromRef, extract::State, routing::post, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -11,7 +11,6 @@ use super::{
     users::LooseCustomFields,
 };
 use crate::{
-    app::AppState,
     conversations::types::MessageRemindType,
     error::{AppError, AppResult},
     groups::{
@@ -21,11 +20,16 @@ use crate::{
             HandleAction, UpdateGroupProfileInput,
         },
     },
+    state::AppState,
     users::types::CustomFieldInput,
 };
 
 /// Group and member routes.
-pub fn routes() -> Router<AppState> {
+pub fn routes<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    AppState: FromRef<S>,
+{
     let mut router = Router::new()
         .route("/group/getGroupList", post(get_group_list))
         .route("/group/getGroupProfile", post(get_group_profile))

@@ -1,12 +1,15 @@
 //! `/message/*` and `/conversation/*`.
 
-use axum::{extract::State, routing::post, Router};
+use axum::{
+    extract::{FromRef, State},
+    routing::post,
+    Router,
+};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::envelope::{ok, CompatJson, CompatResult, CompatViewer, LooseInt};
 use crate::{
-    app::AppState,
     conversations::service as conversations,
     error::{AppError, AppResult},
     messages::{
@@ -14,10 +17,15 @@ use crate::{
         service,
         types::{ConversationType, MessagePriority, MessageType},
     },
+    state::AppState,
 };
 
 /// Message and conversation routes.
-pub fn routes() -> Router<AppState> {
+pub fn routes<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    AppState: FromRef<S>,
+{
     Router::new()
         .route("/message/createMessage", post(create_message))
         .route("/message/sendMessage", post(send_message))

@@ -7,18 +7,21 @@ pub mod groups;
 pub mod messages;
 pub mod users;
 
-use axum::Router;
+use axum::{extract::FromRef, Router};
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 pub use envelope::{ok, CompatJson, CompatResult, CompatViewer};
 
 /// All compat routes.
-pub fn routes(state: AppState) -> Router {
+pub fn routes<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    AppState: FromRef<S>,
+{
     Router::new()
         .merge(users::routes())
         .merge(files::routes())
         .merge(messages::routes())
         .merge(groups::routes())
-        .with_state(state)
 }

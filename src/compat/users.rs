@@ -1,14 +1,18 @@
 //! `/register`, `/login`, `/user/*`.
 
-use axum::{extract::State, routing::post, Router};
+use axum::{
+    extract::{FromRef, State},
+    routing::post,
+    Router,
+};
 use serde::Deserialize;
 use serde_json::json;
 
 use super::envelope::{ok, CompatJson, CompatResult, CompatViewer, LooseInt};
 use crate::{
-    app::AppState,
     blacklist::service as blacklist,
     error::AppError,
+    state::AppState,
     users::{
         service,
         types::{AdminForbidType, AllowType, CustomFieldInput, Gender, UpdateMyProfileInput},
@@ -16,7 +20,11 @@ use crate::{
 };
 
 /// Account, profile and blacklist routes.
-pub fn routes() -> Router<AppState> {
+pub fn routes<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    AppState: FromRef<S>,
+{
     Router::new()
         .route("/register", post(register))
         .route("/login", post(login))

@@ -10,10 +10,10 @@ use sea_orm::{
 
 use super::types::{ConversationView, LastMessage, MessageRemindType};
 use crate::{
-    app::AppState,
     error::{AppError, AppResult},
     groups::service as groups,
     messages::{service as messages_service, targets, types::ConversationType},
+    state::AppState,
     users::{service as users, types::Profile},
     util::unix_now,
 };

@@ -4,7 +4,7 @@
 
 use axum::{
     body::Body,
-    extract::{rejection::QueryRejection, Path, Query, State},
+    extract::{rejection::QueryRejection, FromRef, Path, Query, State},
     http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
     routing::get,
@@ -17,18 +17,21 @@ use super::{
     media,
     service::{self, Download, MediaKind, Variant},
 };
-use crate::{app::AppState, auth::token_from_headers};
+use crate::{auth::token_from_headers, state::AppState};
 
 /// How long clients may reuse a download (the bytes of a fileID never change).
 const CACHE_CONTROL: &str = "private, max-age=86400";
 
 /// The download routes.
-pub fn routes(state: AppState) -> Router {
+pub fn routes<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    AppState: FromRef<S>,
+{
     Router::new()
         .route("/files/{file_id}", get(original))
         .route("/files/{file_id}/big", get(big))
         .route("/files/{file_id}/small", get(small))
-        .with_state(state)
 }
 
 /// `?token=` for `<img src>`, where no header can be set.

@@ -15,8 +15,8 @@ use multer::{Constraints, Field, Multipart, SizeLimit};
 
 use super::service::{stage_error, StagedUpload};
 use crate::{
-    app::AppState,
     error::{AppError, AppResult},
+    state::AppState,
 };
 
 /// What the uploaded-file marker in GraphQL variables starts with (async-graphql's form).

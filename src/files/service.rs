@@ -14,9 +14,9 @@ use super::{
     types::UploadedFile,
 };
 use crate::{
-    app::AppState,
     config::Config,
     error::{AppError, AppResult},
+    state::AppState,
     users::service as users,
     util::unix_now,
 };

@@ -3,9 +3,9 @@
 use async_graphql::Context;
 
 use crate::{
-    app::AppState,
     auth::Viewer,
     error::{AppError, AppResult},
+    state::AppState,
 };
 
 /// How the request authenticated, put in the request (or socket) data.

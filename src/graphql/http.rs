@@ -18,14 +18,23 @@ use serde::Deserialize;
 
 use super::{
     context::Auth,
+    schema::AppSchema,
     ws::{self, InitRejection, WsConfig},
-    HttpState,
 };
 use crate::{
     auth::{token_from_headers, Viewer},
     error::AppError,
     files::multipart,
+    state::AppState,
 };
+
+/// What the GraphQL endpoints use: the services and the executable schema,
+/// each taken from the router state.
+#[derive(Clone)]
+struct HttpState {
+    app: AppState,
+    schema: AppSchema,
+}
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 const APPLICATION_JSON: &str = "application/json";
@@ -104,10 +113,12 @@ pub struct GetParams {
 
 /// `GET /graphql?query=...`: queries only.
 pub async fn graphql_get(
-    State(state): State<HttpState>,
+    State(app): State<AppState>,
+    State(schema): State<AppSchema>,
     headers: HeaderMap,
     params: Result<Query<GetParams>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
+    let state = HttpState { app, schema };
     let Some(ty) = negotiate(&headers) else {
         return StatusCode::NOT_ACCEPTABLE.into_response();
     };
@@ -181,7 +192,12 @@ pub async fn graphql_get(
 
 /// `POST /graphql` with an `application/json` body, or a `multipart/form-data`
 /// body per the GraphQL multipart request spec (file uploads).
-pub async fn graphql_post(State(state): State<HttpState>, request: Request) -> Response {
+pub async fn graphql_post(
+    State(app): State<AppState>,
+    State(schema): State<AppSchema>,
+    request: Request,
+) -> Response {
+    let state = HttpState { app, schema };
     let headers = request.headers().clone();
     let Some(ty) = negotiate(&headers) else {
         return StatusCode::NOT_ACCEPTABLE.into_response();
@@ -316,7 +332,12 @@ fn is_request_error(err: &ServerError) -> bool {
 }
 
 /// `GET /graphql/ws`: subscriptions (and any operation) over WebSocket.
-pub async fn graphql_ws(State(state): State<HttpState>, upgrade: WebSocketUpgrade) -> Response {
+pub async fn graphql_ws(
+    State(app): State<AppState>,
+    State(schema): State<AppSchema>,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    let state = HttpState { app, schema };
     let config = WsConfig {
         init_timeout: std::time::Duration::from_secs(state.app.config.ws_init_timeout),
         keepalive_interval: std::time::Duration::from_secs(state.app.config.ws_keepalive),
@@ -343,10 +364,7 @@ pub async fn graphql_ws(State(state): State<HttpState>, upgrade: WebSocketUpgrad
 
 /// Authenticate a socket from its `connection_init` payload: `token`,
 /// `authToken`, `Authorization` or `headers.Authorization`.
-fn on_connection_init(
-    app: &crate::app::AppState,
-    payload: serde_json::Value,
-) -> Result<Data, InitRejection> {
+fn on_connection_init(app: &AppState, payload: serde_json::Value) -> Result<Data, InitRejection> {
     let find = |v: &serde_json::Value, key: &str| -> Option<String> {
         v.as_object()?.iter().find_map(|(k, v)| {
             if k.eq_ignore_ascii_case(key) {

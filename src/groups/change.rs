@@ -18,7 +18,6 @@ use sea_orm::{
 use tokio::sync::MutexGuard;
 
 use crate::{
-    app::AppState,
     error::{AppError, AppResult},
     messages::{
         payload::{GroupSystemNoticeElem, GroupTipElem},
@@ -27,6 +26,7 @@ use crate::{
         types::{ConversationType, MessageType, SYSTEM_CONVERSATION_ID},
     },
     realtime::{Event, Topic},
+    state::AppState,
     util::unix_now,
 };
 

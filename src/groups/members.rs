@@ -19,9 +19,9 @@ use super::{
     },
 };
 use crate::{
-    app::AppState,
     error::{AppError, AppResult},
     messages::payload::GroupTipMember,
+    state::AppState,
     users::{
         service as users,
         types::{merge_custom_fields, validate_custom_fields, CustomFieldInput},

@@ -22,7 +22,6 @@ use super::{
     },
 };
 use crate::{
-    app::AppState,
     conversations::types::{LastMessage, MessageRemindType},
     error::{AppError, AppResult},
     messages::{
@@ -32,6 +31,7 @@ use crate::{
         types::MessageType,
     },
     realtime::{Event, Topic},
+    state::AppState,
     users::{
         service as users,
         types::{merge_custom_fields, validate_custom_fields, CustomField},

@@ -16,10 +16,10 @@ use super::{
     view::{MessagePage, MessageView},
 };
 use crate::{
-    app::AppState,
     error::{AppError, AppResult},
     files::service::{self as files, MediaKind, MediaRequest},
     realtime::{Event, Topic},
+    state::AppState,
     users::{service as users_service, validate},
     util::unix_now,
 };

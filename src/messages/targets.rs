@@ -6,11 +6,11 @@ use sea_orm::EntityTrait;
 
 use super::types::{ConversationType, SYSTEM_CONVERSATION_ID};
 use crate::{
-    app::AppState,
     blacklist::service as blacklist,
     error::{AppError, AppResult},
     groups::service as groups,
     realtime::Topic,
+    state::AppState,
     users::{service as users, validate},
 };
 

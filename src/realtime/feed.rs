@@ -14,10 +14,10 @@ use tokio_stream::{wrappers::BroadcastStream, StreamMap};
 
 use super::{Event, Topic};
 use crate::{
-    app::AppState,
     conversations::types::MessageRemindType,
     error::{AppError, AppResult},
     messages::{service as messages_service, targets, types::ConversationType},
+    state::AppState,
 };
 
 /// Most messages a stream fetches to catch up with a group it has just joined;

@@ -10,9 +10,9 @@ use super::{
     validate,
 };
 use crate::{
-    app::AppState,
     error::{AppError, AppResult},
     realtime::{Event, Topic},
+    state::AppState,
     util::unix_now,
 };
 

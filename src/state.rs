@@ -1,0 +1,117 @@
+//! Application state and its construction: connect, migrate, keys, file store.
+//!
+//! Everything below the adapters takes `&AppState` from here; nothing here
+//! knows about routers, GraphQL or the compat surface.
+
+use std::{sync::Arc, time::Duration};
+
+use migration::MigratorTrait;
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
+use tokio::sync::Mutex;
+
+use crate::{
+    auth::{PasswordHasher, TokenKeys},
+    config::{Config, SqliteSync},
+    error::{AppError, AppResult},
+    realtime::{EventBus, InProcessBus, Presence},
+};
+
+/// Everything a request needs; cheap to clone, no globals.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database pool.
+    pub db: DatabaseConnection,
+    /// Validated configuration.
+    pub config: Arc<Config>,
+    /// JWT keys.
+    pub keys: TokenKeys,
+    /// Password hashing with a concurrency cap.
+    pub hasher: PasswordHasher,
+    /// Where services publish live events after commit.
+    pub bus: Arc<dyn EventBus>,
+    /// Open WebSocket connections per user.
+    pub presence: Presence,
+    /// Serialises write transactions on SQLite, which has one writer at a time:
+    /// queueing here instead of in SQLite keeps "database is locked" from clients.
+    pub write_gate: Option<Arc<Mutex<()>>>,
+    /// Orders sends within a channel from sequence allocation to publishing.
+    pub channel_locks: crate::realtime::locks::ChannelLocks,
+    /// Uploaded files and the budget for image work.
+    pub files: crate::files::Files,
+}
+
+impl AppState {
+    /// Connect, migrate and build the state from a validated configuration.
+    pub async fn new(config: Config) -> anyhow::Result<Self> {
+        config.validate().map_err(anyhow::Error::msg)?;
+        std::fs::create_dir_all(&config.data_dir)
+            .map_err(|e| anyhow::Error::msg(format!("cannot create data dir: {e}")))?;
+        let db = connect(&config).await?;
+        migration::Migrator::up(&db, None)
+            .await
+            .map_err(|e| anyhow::Error::msg(format!("migration failed: {e}")))?;
+        let secret = crate::secret::load_or_create(&config)?;
+        let keys = TokenKeys::new(&secret, &config.jwt_issuer, config.token_ttl);
+        let hasher = PasswordHasher::new(config.hash_concurrency)
+            .map_err(|_| anyhow::Error::msg("password hasher failed to start"))?;
+        let write_gate = config.is_sqlite().then(|| Arc::new(Mutex::new(())));
+        let bus_capacity = config.bus_capacity;
+        let files = crate::files::Files::local(&config)
+            .map_err(|e| anyhow::Error::msg(format!("cannot open the file store: {e}")))?;
+        Ok(Self {
+            db,
+            config: Arc::new(config),
+            keys,
+            hasher,
+            bus: Arc::new(InProcessBus::new(bus_capacity)),
+            presence: Presence::default(),
+            write_gate,
+            channel_locks: Default::default(),
+            files,
+        })
+    }
+
+    /// Hold the write gate (SQLite only) for the duration of a write transaction.
+    pub async fn write_guard(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match &self.write_gate {
+            Some(gate) => Some(gate.lock().await),
+            None => None,
+        }
+    }
+
+    /// Whether the database answers.
+    pub async fn ping_db(&self) -> AppResult<()> {
+        self.db
+            .execute_unprepared("SELECT 1")
+            .await
+            .map(|_| ())
+            .map_err(|_| AppError::Unavailable)
+    }
+}
+
+/// Open the pool; SQLite gets WAL, foreign keys, a busy timeout and the chosen `synchronous`.
+pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
+    let url = config.database_url();
+    let mut options = ConnectOptions::new(url);
+    options
+        .max_connections(config.db_max_connections)
+        .min_connections(1)
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(10))
+        .sqlx_logging(false);
+    let sync = config.sqlite_sync;
+    options.map_sqlx_sqlite_opts(move |opts| {
+        use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+        opts.journal_mode(SqliteJournalMode::Wal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10))
+            .synchronous(match sync {
+                SqliteSync::Normal => SqliteSynchronous::Normal,
+                SqliteSync::Full => SqliteSynchronous::Full,
+            })
+            .create_if_missing(true)
+    });
+    Database::connect(options)
+        .await
+        .map_err(|e| anyhow::Error::msg(format!("cannot connect to the database: {e}")))
+}
