@@ -6,13 +6,17 @@
 use std::{sync::Arc, time::Duration};
 
 use migration::MigratorTrait;
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
-use tokio::sync::Mutex;
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction,
+    TransactionTrait,
+};
+use tokio::sync::{Mutex, MutexGuard};
 
 use crate::{
     auth::{PasswordHasher, TokenKeys},
     config::{Config, SqliteSync},
     error::{AppError, AppResult},
+    messages::events::Event,
     realtime::{EventBus, InProcessBus, Presence},
 };
 
@@ -28,7 +32,7 @@ pub struct AppState {
     /// Password hashing with a concurrency cap.
     pub hasher: PasswordHasher,
     /// Where services publish live events after commit.
-    pub bus: Arc<dyn EventBus>,
+    pub bus: Arc<dyn EventBus<Event>>,
     /// Open WebSocket connections per user.
     pub presence: Presence,
     /// Serialises write transactions on SQLite, which has one writer at a time:
@@ -71,12 +75,23 @@ impl AppState {
         })
     }
 
-    /// Hold the write gate (SQLite only) for the duration of a write transaction.
-    pub async fn write_guard(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+    /// Hold the write gate (SQLite only) for the duration of one write
+    /// statement outside a transaction. Every write takes it: SQLite has one
+    /// writer, and a writer that skipped the gate would meet "database is
+    /// locked" instead of waiting its turn.
+    pub async fn write_guard(&self) -> Option<MutexGuard<'_, ()>> {
         match &self.write_gate {
             Some(gate) => Some(gate.lock().await),
             None => None,
         }
+    }
+
+    /// Take the write gate and open a transaction, together: the one way to
+    /// start a multi-statement write.
+    pub async fn begin_write(&self) -> AppResult<WriteTx<'_>> {
+        let gate = self.write_guard().await;
+        let tx = self.db.begin().await?;
+        Ok(WriteTx { tx, _gate: gate })
     }
 
     /// Whether the database answers.
@@ -86,6 +101,27 @@ impl AppState {
             .await
             .map(|_| ())
             .map_err(|_| AppError::Unavailable)
+    }
+}
+
+/// A write transaction holding the write gate. Dropping it without
+/// [`WriteTx::commit`] rolls back; the gate is released after the rollback.
+pub struct WriteTx<'s> {
+    // Declared first so that it drops (rolls back) before the gate opens.
+    tx: DatabaseTransaction,
+    _gate: Option<MutexGuard<'s, ()>>,
+}
+
+impl WriteTx<'_> {
+    /// The open transaction, to run statements on.
+    pub fn conn(&self) -> &DatabaseTransaction {
+        &self.tx
+    }
+
+    /// Commit, then release the gate.
+    pub async fn commit(self) -> AppResult<()> {
+        self.tx.commit().await?;
+        Ok(())
     }
 }
 

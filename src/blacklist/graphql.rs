@@ -6,9 +6,10 @@ use futures_util::Stream;
 use super::service;
 use crate::{
     graphql::ContextExt,
+    messages::events::Event,
     realtime::{
         stream::{select_events, topic_events},
-        Event, Topic,
+        Topic,
     },
     users::types::Profile,
 };

@@ -7,7 +7,8 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, Transactio
 
 use crate::{
     error::{AppError, AppResult},
-    realtime::{Event, Topic},
+    messages::events::Event,
+    realtime::Topic,
     state::AppState,
     users::{service as users, types::Profile, validate},
     util::unix_now,

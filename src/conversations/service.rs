@@ -12,7 +12,7 @@ use super::types::{ConversationView, LastMessage, MessageRemindType};
 use crate::{
     error::{AppError, AppResult},
     groups::service as groups,
-    messages::{service as messages_service, targets, types::ConversationType},
+    messages::{store, targets, types::ConversationType},
     state::AppState,
     users::{service as users, types::Profile},
     util::unix_now,
@@ -114,7 +114,7 @@ async fn build(
     } else {
         Vec::new()
     };
-    let last_views = messages_service::views_of(state, viewer, last_rows).await?;
+    let last_views = store::views_of(state, viewer, last_rows).await?;
     let mut last_by_channel: HashMap<i64, LastMessage> = HashMap::new();
     for (s, c) in &rows {
         if let Some(view) = last_views

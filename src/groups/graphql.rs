@@ -14,7 +14,7 @@ use super::{
 use crate::{
     conversations::types::MessageRemindType,
     graphql::ContextExt,
-    realtime::{feed::viewer_feed, Event},
+    messages::{events::Event, feed::viewer_feed},
     users::types::CustomFieldInput,
 };
 

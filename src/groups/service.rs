@@ -24,13 +24,13 @@ use super::{
 use crate::{
     conversations::types::{LastMessage, MessageRemindType},
     error::{AppError, AppResult},
+    messages::events::Event,
     messages::{
         payload::{GroupSystemNoticeElem, GroupTipElem, GroupTipProfile, NoticeGroupProfile},
-        service::{self as messages_service, ensure_channel},
-        targets,
+        service as messages_service, store,
         types::MessageType,
     },
-    realtime::{Event, Topic},
+    realtime::Topic,
     state::AppState,
     users::{
         service as users,
@@ -410,7 +410,7 @@ async fn build(
     } else {
         Vec::new()
     };
-    let last_views = messages_service::views_of(state, viewer, last_rows).await?;
+    let last_views = store::views_of(state, viewer, last_rows).await?;
     let mut last_by_group: HashMap<String, LastMessage> = last_views
         .iter()
         .map(|v| (v.to.clone(), LastMessage::from(v)))
@@ -1030,10 +1030,8 @@ pub async fn create_group(
             "groupID {group_id} is taken"
         )));
     }
-    let channel = {
-        let _gate = state.write_guard().await;
-        ensure_channel(&state.db, &targets::group_channel_key(&group_id), "group").await?
-    };
+    let channel =
+        store::ensure_channel(state, &store::group_channel_key(&group_id), "group").await?;
     let mut notified: Vec<String> = vec![viewer.to_owned()];
     notified.extend(members.iter().map(|m| m.user_id.clone()));
     let system = ensure_system_channels(state, &notified).await?;

@@ -14,7 +14,8 @@ use crate::{
     conversations::{service as conversations, types::PeerRead},
     error::AppError,
     graphql::ContextExt,
-    realtime::{feed::viewer_feed, stream::select_events, Event},
+    messages::{events::Event, feed::viewer_feed},
+    realtime::stream::select_events,
 };
 
 /// Message queries.

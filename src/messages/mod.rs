@@ -1,9 +1,18 @@
-//! Messages: creation, sending, revocation, history and read receipts.
+//! Messages: composing payloads, sending, history and read state, revoking,
+//! the message store (the one unit of work every write goes through) and the
+//! live feed.
 
+pub mod compose;
+pub mod events;
+pub mod feed;
 pub mod graphql;
+pub mod history;
 pub mod input;
 pub mod payload;
+pub mod revoke;
+pub mod send;
 pub mod service;
+pub mod store;
 pub mod targets;
 pub mod types;
 pub mod view;

@@ -4,7 +4,10 @@
 use entity::conversation_states;
 use sea_orm::EntityTrait;
 
-use super::types::{ConversationType, SYSTEM_CONVERSATION_ID};
+use super::{
+    store::{c2c_channel_key, group_channel_key, system_channel_key},
+    types::{ConversationType, SYSTEM_CONVERSATION_ID},
+};
 use crate::{
     blacklist::service as blacklist,
     error::{AppError, AppResult},
@@ -29,25 +32,6 @@ pub struct SendTarget {
     pub topics: Vec<Topic>,
     /// The sender's card in the group.
     pub name_card: String,
-}
-
-/// The channel key of a C2C pair (ordered, so both sides share it).
-pub fn c2c_channel_key(a: &str, b: &str) -> String {
-    if a <= b {
-        format!("c2c:{a}|{b}")
-    } else {
-        format!("c2c:{b}|{a}")
-    }
-}
-
-/// The channel key of a group.
-pub fn group_channel_key(group_id: &str) -> String {
-    format!("group:{group_id}")
-}
-
-/// The channel key of a user's system notices.
-pub fn system_channel_key(user_id: &str) -> String {
-    format!("system:{user_id}")
 }
 
 /// Resolve where `viewer`'s message to `to` goes. Errors here mean the message

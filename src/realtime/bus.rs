@@ -13,8 +13,6 @@ use std::{
 
 use tokio::sync::broadcast;
 
-use super::Event;
-
 /// Where an event goes.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Topic {
@@ -24,21 +22,23 @@ pub enum Topic {
     Group(String),
 }
 
-/// Publish/subscribe between services and subscription streams.
-pub trait EventBus: Send + Sync + 'static {
+/// Publish/subscribe between services and subscription streams. The bus is
+/// transport only: it carries any event type `E` (the domains define theirs)
+/// and never looks inside.
+pub trait EventBus<E>: Send + Sync + 'static {
     /// Deliver `event` to the current listeners of `topic` (none is fine).
-    fn publish(&self, topic: Topic, event: Arc<Event>);
+    fn publish(&self, topic: Topic, event: Arc<E>);
     /// Listen to `topic` from now on.
-    fn subscribe(&self, topic: &Topic) -> broadcast::Receiver<Arc<Event>>;
+    fn subscribe(&self, topic: &Topic) -> broadcast::Receiver<Arc<E>>;
 }
 
 /// Per-topic broadcast channels inside this process.
-pub struct InProcessBus {
-    topics: Mutex<HashMap<Topic, broadcast::Sender<Arc<Event>>>>,
+pub struct InProcessBus<E> {
+    topics: Mutex<HashMap<Topic, broadcast::Sender<Arc<E>>>>,
     capacity: usize,
 }
 
-impl InProcessBus {
+impl<E> InProcessBus<E> {
     /// A bus whose listeners may fall `capacity` events behind before they lag.
     pub fn new(capacity: usize) -> Self {
         Self {
@@ -63,8 +63,8 @@ impl InProcessBus {
     }
 }
 
-impl EventBus for InProcessBus {
-    fn publish(&self, topic: Topic, event: Arc<Event>) {
+impl<E: Send + Sync + 'static> EventBus<E> for InProcessBus<E> {
+    fn publish(&self, topic: Topic, event: Arc<E>) {
         let Ok(mut topics) = self.topics.lock() else {
             return;
         };
@@ -76,7 +76,7 @@ impl EventBus for InProcessBus {
         }
     }
 
-    fn subscribe(&self, topic: &Topic) -> broadcast::Receiver<Arc<Event>> {
+    fn subscribe(&self, topic: &Topic) -> broadcast::Receiver<Arc<E>> {
         let mut topics = match self.topics.lock() {
             Ok(guard) => guard,
             Err(poisoned) => poisoned.into_inner(),

@@ -1,12 +1,11 @@
-//! Live delivery: the event bus, presence, and helpers for subscription streams.
+//! Live delivery transport: the event bus, presence, channel locks and
+//! helpers for subscription streams. No database and no domain code: the
+//! events it carries are defined by the domains (`messages::events`).
 
 pub mod bus;
-pub mod events;
-pub mod feed;
 pub mod locks;
 pub mod presence;
 pub mod stream;
 
 pub use bus::{EventBus, InProcessBus, Topic};
-pub use events::Event;
 pub use presence::{Presence, PresenceGuard};

@@ -5,15 +5,15 @@ use std::sync::Arc;
 use futures_util::stream::{self, BoxStream, StreamExt};
 use tokio::sync::broadcast::error::RecvError;
 
-use super::{Event, EventBus, Topic};
+use super::{EventBus, Topic};
 use crate::error::AppError;
 
 /// Events of one topic from now on. A listener that falls behind the bus gets
 /// one `SUBSCRIPTION_LAGGED` error and the stream ends: never a silent gap.
-pub fn topic_events(
-    bus: &dyn EventBus,
+pub fn topic_events<E: Send + Sync + 'static>(
+    bus: &dyn EventBus<E>,
     topic: &Topic,
-) -> BoxStream<'static, Result<Arc<Event>, AppError>> {
+) -> BoxStream<'static, Result<Arc<E>, AppError>> {
     let receiver = bus.subscribe(topic);
     stream::unfold(Some(receiver), |state| async move {
         let mut receiver = state?;
@@ -31,13 +31,14 @@ pub fn topic_events(
 
 /// One subscription's items from a live stream: `pick` selects and shapes the
 /// events it wants; a lag error passes through, coded, and the stream ends.
-pub fn select_events<T, F>(
-    events: BoxStream<'static, Result<Arc<Event>, AppError>>,
+pub fn select_events<E, T, F>(
+    events: BoxStream<'static, Result<Arc<E>, AppError>>,
     mut pick: F,
 ) -> impl futures_util::Stream<Item = async_graphql::Result<T>>
 where
+    E: Send + Sync + 'static,
     T: Send + 'static,
-    F: FnMut(&Event) -> Option<T> + Send + 'static,
+    F: FnMut(&E) -> Option<T> + Send + 'static,
 {
     events.filter_map(move |event| {
         let item = match event {

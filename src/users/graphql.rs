@@ -9,9 +9,10 @@ use super::{
 };
 use crate::{
     graphql::ContextExt,
+    messages::events::Event,
     realtime::{
         stream::{select_events, topic_events},
-        Event, Topic,
+        Topic,
     },
 };
 

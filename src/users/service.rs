@@ -11,7 +11,8 @@ use super::{
 };
 use crate::{
     error::{AppError, AppResult},
-    realtime::{Event, Topic},
+    messages::events::Event,
+    realtime::Topic,
     state::AppState,
     util::unix_now,
 };

@@ -165,7 +165,7 @@ async fn a_subscriber_that_falls_behind_gets_a_coded_end_not_a_gap() {
     let app = crate::helpers::spawn_app_with(|c| c.bus_capacity = 2).await;
     let alice = app.register("alice").await;
     app.register("bob").await;
-    let mut feed = imgql::realtime::feed::viewer_feed(&app.state, "bob")
+    let mut feed = imgql::messages::feed::viewer_feed(&app.state, "bob")
         .await
         .expect("feed");
     // Five messages land while the feed is not read: it can hold two.

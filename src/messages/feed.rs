@@ -12,11 +12,11 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use tokio::sync::broadcast::{self, error::RecvError};
 use tokio_stream::{wrappers::BroadcastStream, StreamMap};
 
-use super::{Event, Topic};
+use super::{events::Event, store, types::ConversationType};
 use crate::{
     conversations::types::MessageRemindType,
     error::{AppError, AppResult},
-    messages::{service as messages_service, targets, types::ConversationType},
+    realtime::Topic,
     state::AppState,
 };
 
@@ -226,7 +226,7 @@ impl Feed {
             .unwrap_or(0)
             .max(since_seq);
         let Some(channel) = channels::Entity::find()
-            .filter(channels::Column::ChannelKey.eq(targets::group_channel_key(group_id)))
+            .filter(channels::Column::ChannelKey.eq(store::group_channel_key(group_id)))
             .one(&self.state.db)
             .await?
         else {
@@ -242,7 +242,7 @@ impl Feed {
         if rows.len() as u64 > CATCH_UP_LIMIT {
             return Err(AppError::Lagged);
         }
-        let views = messages_service::views_of(&self.state, &self.viewer, rows).await?;
+        let views = store::views_of(&self.state, &self.viewer, rows).await?;
         let mut newest = floor;
         for view in views {
             newest = newest.max(view.sequence);

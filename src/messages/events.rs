@@ -1,4 +1,5 @@
-//! What travels on the bus.
+//! The live events the domains publish on the bus (the bus itself, in
+//! `realtime`, only carries them). Each payload type lives with its domain.
 
 use std::sync::Arc;
 

@@ -1,0 +1,241 @@
+//! Reading messages: one visible message, history pages, and read state
+//! (`setMessageRead`, which tells a C2C peer live).
+
+use std::{collections::HashMap, sync::Arc};
+
+use entity::{channels, conversation_states, messages, users};
+use sea_orm::{sea_query::Expr, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+
+use super::{
+    events::Event,
+    store, targets,
+    types::ConversationType,
+    view::{MessagePage, MessageView},
+};
+use crate::{
+    error::{AppError, AppResult},
+    realtime::Topic,
+    state::AppState,
+    users::service as users_service,
+    util::unix_now,
+};
+
+/// Most messages one history page may hold.
+pub const MAX_PAGE: u64 = 100;
+
+/// A message `viewer` may see: their own, or a sent one in a conversation they
+/// are in, after the point they last cleared it.
+pub async fn get_visible_message(
+    state: &AppState,
+    viewer: &str,
+    id: &str,
+) -> AppResult<MessageView> {
+    let not_found = || AppError::NotFound(format!("no such message: {id}"));
+    let row = messages::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(not_found)?;
+    if row.sender_id != viewer {
+        let seq = row.seq.ok_or_else(not_found)?;
+        let kind = ConversationType::parse(&row.conversation_type).ok_or_else(not_found)?;
+        let conversation_id =
+            super::view::conversation_id_for(kind, &row.sender_id, &row.to_id, viewer);
+        let addressed = match kind {
+            ConversationType::C2c => row.to_id == viewer,
+            ConversationType::System => row.to_id == viewer,
+            ConversationType::Group => true,
+        };
+        let state_row =
+            conversation_states::Entity::find_by_id((viewer.to_owned(), conversation_id))
+                .one(&state.db)
+                .await?;
+        match state_row {
+            Some(s) if addressed && s.channel_id == row.channel_id && seq > s.cleared_seq => {}
+            _ => return Err(not_found()),
+        }
+    }
+    store::view_of(state, viewer, row).await
+}
+
+/// One page of history, newest page first, each page oldest-first.
+pub async fn get_message_list(
+    state: &AppState,
+    viewer: &str,
+    conversation_id: &str,
+    count: Option<i64>,
+    next_req_message_id: Option<&str>,
+) -> AppResult<MessagePage> {
+    let count = count.unwrap_or(15);
+    if !(1..=MAX_PAGE as i64).contains(&count) {
+        return Err(AppError::bad_input(
+            "count",
+            format!("must be 1 to {MAX_PAGE}"),
+        ));
+    }
+    let conv = targets::resolve_conversation(state, viewer, conversation_id).await?;
+    let Some(channel) = channels::Entity::find()
+        .filter(channels::Column::ChannelKey.eq(&conv.channel_key))
+        .one(&state.db)
+        .await?
+    else {
+        if next_req_message_id.is_some_and(|c| !c.is_empty()) {
+            return Err(AppError::bad_input(
+                "nextReqMessageID",
+                "is not a message of this conversation",
+            ));
+        }
+        return Ok(MessagePage {
+            message_list: Vec::new(),
+            next_req_message_id: String::new(),
+            is_completed: true,
+        });
+    };
+    let floor = conv.state.as_ref().map(|s| s.cleared_seq).unwrap_or(0);
+    let floor = floor.max(targets::history_floor(state, &conv, channel.last_seq).await?);
+    // The cursor: the oldest message of the previous page.
+    let (upper_seq, upper_time) = match next_req_message_id.filter(|c| !c.is_empty()) {
+        Some(cursor) => {
+            let bad =
+                || AppError::bad_input("nextReqMessageID", "is not a message of this conversation");
+            let row = messages::Entity::find_by_id(cursor)
+                .one(&state.db)
+                .await?
+                .ok_or_else(bad)?;
+            let seq = row.seq.ok_or_else(bad)?;
+            if row.channel_id != channel.id || seq <= floor {
+                return Err(bad());
+            }
+            (Some(seq), Some(row.time))
+        }
+        None => (None, None),
+    };
+    let mut query = messages::Entity::find()
+        .filter(messages::Column::ChannelId.eq(channel.id))
+        .filter(messages::Column::Seq.gt(floor));
+    if let Some(upper) = upper_seq {
+        query = query.filter(messages::Column::Seq.lt(upper));
+    }
+    let mut rows = query
+        .order_by_desc(messages::Column::Seq)
+        .limit(count as u64 + 1)
+        .all(&state.db)
+        .await?;
+    let is_completed = rows.len() as i64 <= count;
+    rows.truncate(count as usize);
+    let oldest = rows.last().map(|r| (r.id.clone(), r.time));
+    // The viewer's own unsent and failed messages, placed by time among the page.
+    let floor_time = if is_completed {
+        None
+    } else {
+        oldest.as_ref().map(|(_, t)| *t)
+    };
+    let mut own = messages::Entity::find()
+        .filter(messages::Column::ChannelId.eq(channel.id))
+        .filter(messages::Column::SenderId.eq(viewer))
+        .filter(messages::Column::Seq.is_null());
+    if let Some(t) = floor_time {
+        own = own.filter(messages::Column::CreatedAt.gte(t));
+    }
+    if let Some(t) = upper_time {
+        own = own.filter(messages::Column::CreatedAt.lt(t));
+    }
+    let cleared_time = if floor > 0 {
+        Some(cleared_time(state, channel.id, floor).await?)
+    } else {
+        None
+    };
+    if let Some(t) = cleared_time {
+        own = own.filter(messages::Column::CreatedAt.gt(t));
+    }
+    let pending = own
+        .order_by_asc(messages::Column::CreatedAt)
+        .limit(MAX_PAGE)
+        .all(&state.db)
+        .await?;
+    rows.reverse();
+    rows.extend(pending);
+    rows.sort_by(|a, b| {
+        (a.time, a.seq.unwrap_or(i64::MAX)).cmp(&(b.time, b.seq.unwrap_or(i64::MAX)))
+    });
+    let message_list = store::views_of(state, viewer, rows).await?;
+    Ok(MessagePage {
+        message_list,
+        next_req_message_id: if is_completed {
+            String::new()
+        } else {
+            oldest.map(|(id, _)| id).unwrap_or_default()
+        },
+        is_completed,
+    })
+}
+
+/// When the message at `seq` was sent (the history floor, for unsent messages).
+async fn cleared_time(state: &AppState, channel_id: i64, seq: i64) -> AppResult<i64> {
+    Ok(messages::Entity::find()
+        .filter(messages::Column::ChannelId.eq(channel_id))
+        .filter(messages::Column::Seq.eq(seq))
+        .one(&state.db)
+        .await?
+        .map(|m| m.time)
+        .unwrap_or(0))
+}
+
+/// Mark a conversation read up to its newest message; tells a C2C peer live.
+pub async fn set_message_read(
+    state: &AppState,
+    viewer: &str,
+    conversation_id: &str,
+) -> AppResult<()> {
+    let conv = targets::resolve_conversation(state, viewer, conversation_id).await?;
+    let Some(current) = conv.state else {
+        return Ok(());
+    };
+    let Some(channel) = channels::Entity::find_by_id(current.channel_id)
+        .one(&state.db)
+        .await?
+    else {
+        return Ok(());
+    };
+    let now = unix_now();
+    if current.read_seq < channel.last_seq || conv.kind == ConversationType::C2c {
+        let _gate = state.write_guard().await;
+        conversation_states::Entity::update_many()
+            .col_expr(
+                conversation_states::Column::ReadSeq,
+                Expr::value(channel.last_seq),
+            )
+            .col_expr(conversation_states::Column::ReadAt, Expr::value(now))
+            .col_expr(conversation_states::Column::UpdatedAt, Expr::value(now))
+            .filter(conversation_states::Column::UserId.eq(viewer))
+            .filter(conversation_states::Column::ConversationId.eq(conversation_id))
+            .exec(&state.db)
+            .await?;
+    }
+    state.bus.publish(
+        Topic::User(viewer.to_owned()),
+        Arc::new(Event::ConversationChanged {
+            user: viewer.to_owned(),
+            conversation_id: conversation_id.to_owned(),
+        }),
+    );
+    if conv.kind == ConversationType::C2c && conv.target != viewer {
+        state.bus.publish(
+            Topic::User(conv.target.clone()),
+            Arc::new(Event::PeerRead {
+                reader: viewer.to_owned(),
+                peer: conv.target.clone(),
+                sequence: channel.last_seq,
+                time: now,
+            }),
+        );
+    }
+    Ok(())
+}
+
+/// Users' rows by ID (re-exported for the conversation list).
+pub async fn load_senders(
+    state: &AppState,
+    ids: &[String],
+) -> AppResult<HashMap<String, users::Model>> {
+    users_service::load_users(state, ids).await
+}

@@ -1,0 +1,321 @@
+//! Creating and sending user messages: `createMessage`, `sendMessage` (of a
+//! created message, or create-and-send), `resendMessage`, with `clientMsgID`
+//! idempotency. Every send goes through the store's [`UnitOfWork`].
+
+use entity::{conversation_states, messages};
+use sea_orm::{sea_query::Expr, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set};
+
+use super::{
+    compose,
+    input::NewMessage,
+    store::{self, UnitOfWork},
+    targets::{self, SendTarget},
+    types::{ConversationType, MessageStatus, MessageType},
+    view::MessageView,
+};
+use crate::{
+    error::{AppError, AppResult},
+    files::service as files,
+    state::AppState,
+    users::service as users_service,
+    util::unix_now,
+};
+
+/// The first message of `sender` with `client_msg_id`, if any.
+async fn find_by_client_id(
+    state: &AppState,
+    sender: &str,
+    client_msg_id: Option<&str>,
+) -> AppResult<Option<messages::Model>> {
+    let Some(client_msg_id) = client_msg_id else {
+        return Ok(None);
+    };
+    Ok(messages::Entity::find()
+        .filter(messages::Column::SenderId.eq(sender))
+        .filter(messages::Column::ClientMsgId.eq(client_msg_id))
+        .one(&state.db)
+        .await?)
+}
+
+/// Store a new message as `unSend` (visible only to its sender).
+pub async fn create_message(
+    state: &AppState,
+    viewer: &str,
+    new: NewMessage,
+) -> AppResult<MessageView> {
+    let row = create_row(state, viewer, &new).await?;
+    store::view_of(state, viewer, row).await
+}
+
+/// A validated new message, not yet stored.
+struct Prepared {
+    row: messages::ActiveModel,
+    target: SendTarget,
+    channel_id: i64,
+    file_ids: Vec<String>,
+}
+
+/// Validate the message, resolve where it goes and build its payload.
+async fn prepare(state: &AppState, viewer: &str, new: &NewMessage) -> AppResult<Prepared> {
+    let at_users = compose::check_envelope(new)?;
+    let target =
+        targets::resolve_send_target(state, viewer, new.conversation_type, &new.to).await?;
+    let payload = compose::build_payload(state, viewer, &new.payload).await?;
+    let now = unix_now();
+    let channel =
+        store::ensure_channel(state, &target.channel_key, store::channel_kind(target.kind)).await?;
+    let row = messages::ActiveModel {
+        id: Set(store::new_message_id()),
+        channel_id: Set(channel.id),
+        seq: Set(None),
+        sender_id: Set(viewer.to_owned()),
+        conversation_type: Set(target.kind.as_str().to_owned()),
+        to_id: Set(target.to.clone()),
+        msg_type: Set(payload.kind.as_str().to_owned()),
+        payload: Set(store::to_json_string(&payload.json)?),
+        priority: Set(new.priority.as_str().to_owned()),
+        status: Set(MessageStatus::UnSend.as_str().to_owned()),
+        is_revoked: Set(false),
+        at_user_list: Set(store::to_json_string(&at_users)?),
+        cloud_custom_data: Set(new.cloud_custom_data.clone()),
+        name_card: Set(target.name_card.clone()),
+        client_msg_id: Set(new.client_msg_id.clone()),
+        time: Set(now),
+        created_at: Set(now),
+    };
+    Ok(Prepared {
+        row,
+        target,
+        channel_id: channel.id,
+        file_ids: compose::carried_files(payload.kind, &payload.json),
+    })
+}
+
+/// Insert a prepared row as it is; a concurrent retry with the same
+/// `clientMsgID` that won the race gives back the first message instead.
+async fn insert_prepared(
+    state: &AppState,
+    viewer: &str,
+    row: messages::ActiveModel,
+    client_msg_id: Option<&str>,
+) -> AppResult<messages::Model> {
+    let inserted = {
+        let _gate = state.write_guard().await;
+        messages::Entity::insert(row)
+            .exec_with_returning(&state.db)
+            .await
+    };
+    match inserted {
+        Ok(row) => Ok(row),
+        Err(err) if users_service::is_unique_violation(&err) => {
+            find_by_client_id(state, viewer, client_msg_id)
+                .await?
+                .ok_or(AppError::Internal)
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// Validate, build and store the unsent row; a repeated `clientMsgID` returns the first.
+async fn create_row(
+    state: &AppState,
+    viewer: &str,
+    new: &NewMessage,
+) -> AppResult<messages::Model> {
+    if let Some(existing) = find_by_client_id(state, viewer, new.client_msg_id.as_deref()).await? {
+        return Ok(existing);
+    }
+    let prepared = prepare(state, viewer, new).await?;
+    insert_prepared(state, viewer, prepared.row, new.client_msg_id.as_deref()).await
+}
+
+/// Send a message created earlier by `createMessage`.
+pub async fn send_message(
+    state: &AppState,
+    viewer: &str,
+    message_id: &str,
+) -> AppResult<MessageView> {
+    let row = own_message(state, viewer, message_id).await?;
+    match row.status.as_str() {
+        "unSend" => deliver(state, viewer, row).await,
+        "success" => store::view_of(state, viewer, row).await,
+        _ => Err(AppError::bad_input(
+            "messageID",
+            "this message failed: use resendMessage",
+        )),
+    }
+}
+
+/// Create and send in one step (one write transaction); a repeated
+/// `clientMsgID` returns the first message and sends nothing new.
+pub async fn send_new_message(
+    state: &AppState,
+    viewer: &str,
+    new: NewMessage,
+) -> AppResult<MessageView> {
+    let client_msg_id = new.client_msg_id.as_deref();
+    if let Some(existing) = find_by_client_id(state, viewer, client_msg_id).await? {
+        if existing.status == MessageStatus::UnSend.as_str() {
+            return deliver(state, viewer, existing).await;
+        }
+        return store::view_of(state, viewer, existing).await;
+    }
+    let Prepared {
+        mut row,
+        target,
+        channel_id,
+        file_ids,
+    } = prepare(state, viewer, &new).await?;
+    if let Err(err) = targets::check_send_rules(state, viewer, &target).await {
+        // Refused by a rule of the moment: kept as `fail` so it can be resent.
+        row.status = Set(MessageStatus::Fail.as_str().to_owned());
+        insert_prepared(state, viewer, row, client_msg_id).await?;
+        return Err(err);
+    }
+    let mut unit = UnitOfWork::begin(state, &[channel_id]).await?;
+    let Some(sent) = unit
+        .send_new(row, channel_id, target.topics.clone())
+        .await?
+    else {
+        // A concurrent retry won: dropping the unit rolls the sequence back.
+        drop(unit);
+        let first = find_by_client_id(state, viewer, client_msg_id)
+            .await?
+            .ok_or(AppError::Internal)?;
+        return store::view_of(state, viewer, first).await;
+    };
+    record_send(unit.tx(), &sent, &target, &file_ids).await?;
+    publish_own(unit, viewer).await
+}
+
+/// Commit a unit holding one user message, publish it, and return it as its
+/// sender sees it.
+async fn publish_own(unit: UnitOfWork<'_>, viewer: &str) -> AppResult<MessageView> {
+    let mut committed = unit.commit().await?;
+    committed
+        .publish_messages(viewer)
+        .await?
+        .pop()
+        .ok_or(AppError::Internal)
+}
+
+/// Retry a message whose send failed.
+pub async fn resend_message(
+    state: &AppState,
+    viewer: &str,
+    message_id: &str,
+) -> AppResult<MessageView> {
+    let row = own_message(state, viewer, message_id).await?;
+    if row.status != MessageStatus::Fail.as_str() {
+        return Err(AppError::bad_input(
+            "messageID",
+            "only failed messages can be resent",
+        ));
+    }
+    deliver(state, viewer, row).await
+}
+
+async fn own_message(
+    state: &AppState,
+    viewer: &str,
+    message_id: &str,
+) -> AppResult<messages::Model> {
+    messages::Entity::find_by_id(message_id)
+        .one(&state.db)
+        .await?
+        .filter(|m| m.sender_id == viewer)
+        .ok_or_else(|| AppError::NotFound(format!("no such message: {message_id}")))
+}
+
+/// Check the rules of the moment and send a stored message: allocate the
+/// sequence and publish after commit, or store `fail` and return the refusal.
+/// Of concurrent sends of one message exactly one allocates a sequence; the
+/// others get the sent message back.
+async fn deliver(state: &AppState, viewer: &str, row: messages::Model) -> AppResult<MessageView> {
+    let kind = ConversationType::parse(&row.conversation_type)
+        .ok_or_else(|| AppError::internal("stored message has an unknown conversation type"))?;
+    let target = match targets::resolve_send_target(state, viewer, kind, &row.to_id).await {
+        Ok(target) => target,
+        Err(err) => return fail(state, row, err).await,
+    };
+    if let Err(err) = targets::check_send_rules(state, viewer, &target).await {
+        return fail(state, row, err).await;
+    }
+    // The payload names its files, so an unsent message needs no side table.
+    let msg_type = MessageType::parse(&row.msg_type)
+        .ok_or_else(|| AppError::internal("stored message has an unknown type"))?;
+    let payload: serde_json::Value =
+        serde_json::from_str(&row.payload).map_err(AppError::internal)?;
+    let file_ids = compose::carried_files(msg_type, &payload);
+    let mut unit = UnitOfWork::begin(state, &[row.channel_id]).await?;
+    let Some(sent) = unit
+        .send_stored(&row, &target.name_card, target.topics.clone())
+        .await?
+    else {
+        drop(unit);
+        let current = own_message(state, viewer, &row.id).await?;
+        return store::view_of(state, viewer, current).await;
+    };
+    record_send(unit.tx(), &sent, &target, &file_ids).await?;
+    publish_own(unit, viewer).await
+}
+
+/// The rest of a send inside its transaction: participants' state rows and file links.
+async fn record_send(
+    tx: &DatabaseTransaction,
+    sent: &messages::Model,
+    target: &SendTarget,
+    file_ids: &[String],
+) -> AppResult<()> {
+    let now = sent.time;
+    let seq = sent.seq.unwrap_or(0);
+    // The sender has read everything up to their own message; C2C recipients
+    // gain the conversation.
+    for user in &target.participants {
+        let conversation_id =
+            super::view::conversation_id_for(target.kind, &sent.sender_id, &sent.to_id, user);
+        let is_sender = *user == sent.sender_id;
+        if target.kind == ConversationType::Group {
+            // A group conversation row is the membership itself: move the
+            // sender's read position but never re-create a row that a removal
+            // committed since the membership check deleted.
+            conversation_states::Entity::update_many()
+                .col_expr(conversation_states::Column::ReadSeq, Expr::value(seq))
+                .col_expr(conversation_states::Column::UpdatedAt, Expr::value(now))
+                .filter(conversation_states::Column::UserId.eq(user.as_str()))
+                .filter(conversation_states::Column::ConversationId.eq(&conversation_id))
+                .exec(tx)
+                .await?;
+            continue;
+        }
+        store::touch_state(
+            tx,
+            user,
+            &conversation_id,
+            sent.channel_id,
+            is_sender.then_some(seq),
+            now,
+        )
+        .await?;
+    }
+    files::attach_files(tx, file_ids, sent.channel_id).await?;
+    Ok(())
+}
+
+/// Store `fail` on a message refused by a rule, and return the refusal. Only
+/// an unsent row changes: a message that a concurrent send delivered stays sent.
+async fn fail(state: &AppState, row: messages::Model, err: AppError) -> AppResult<MessageView> {
+    if row.status != MessageStatus::Fail.as_str() {
+        let _gate = state.write_guard().await;
+        messages::Entity::update_many()
+            .col_expr(
+                messages::Column::Status,
+                Expr::value(MessageStatus::Fail.as_str()),
+            )
+            .filter(messages::Column::Id.eq(row.id.as_str()))
+            .filter(messages::Column::Seq.is_null())
+            .exec(&state.db)
+            .await?;
+    }
+    Err(err)
+}

@@ -1,0 +1,536 @@
+//! The message store: channels, sequence allocation, appending user and server
+//! messages, views, and publishing after commit.
+//!
+//! [`UnitOfWork`] is the one send sequence that every send, resend, revoke and
+//! group change goes through: channel locks (ascending, see
+//! [`ChannelLocks::lock_many`](crate::realtime::locks::ChannelLocks::lock_many)),
+//! then the SQLite write gate and the transaction (taken together by
+//! [`AppState::begin_write`]), the writes, commit, and only then the live
+//! events, in sequence order, while the channel locks are still held.
+//!
+//! This module depends on nothing above it: it reads `users` for sender fields
+//! and `files` to link attachments, and knows no group or conversation rule.
+
+use std::{collections::HashMap, sync::Arc};
+
+use entity::{channels, conversation_states, messages};
+use sea_orm::{
+    sea_query::{Expr, OnConflict},
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set,
+};
+use tokio::sync::MutexGuard;
+
+use super::{
+    events::Event,
+    types::{
+        ConversationType, MessagePriority, MessageStatus, MessageType, SYSTEM_CONVERSATION_ID,
+    },
+    view::MessageView,
+};
+use crate::{
+    error::{AppError, AppResult},
+    realtime::Topic,
+    state::{AppState, WriteTx},
+    users::service as users_service,
+    util::unix_now,
+};
+
+/// The channel key of a C2C pair (ordered, so both sides share it).
+pub fn c2c_channel_key(a: &str, b: &str) -> String {
+    if a <= b {
+        format!("c2c:{a}|{b}")
+    } else {
+        format!("c2c:{b}|{a}")
+    }
+}
+
+/// The channel key of a group.
+pub fn group_channel_key(group_id: &str) -> String {
+    format!("group:{group_id}")
+}
+
+/// The channel key of a user's system notices.
+pub fn system_channel_key(user_id: &str) -> String {
+    format!("system:{user_id}")
+}
+
+/// The `kind` column of a channel carrying conversations of `kind`.
+pub fn channel_kind(kind: ConversationType) -> &'static str {
+    match kind {
+        ConversationType::C2c => "c2c",
+        ConversationType::Group => "group",
+        ConversationType::System => "system",
+    }
+}
+
+/// A new message ID: time-ordered, so IDs sort roughly by creation.
+pub fn new_message_id() -> String {
+    uuid::Uuid::now_v7().simple().to_string()
+}
+
+/// JSON text of a value that always serialises (a failure is a bug: `INTERNAL`).
+pub fn to_json_string(value: &impl serde::Serialize) -> AppResult<String> {
+    serde_json::to_string(value).map_err(AppError::internal)
+}
+
+/// Find a channel by key, creating it when missing (safe under races). The
+/// lookup needs no gate; the insert, when one is needed, takes it.
+pub async fn ensure_channel(state: &AppState, key: &str, kind: &str) -> AppResult<channels::Model> {
+    if let Some(found) = find_channel(&state.db, key).await? {
+        return Ok(found);
+    }
+    {
+        let _gate = state.write_guard().await;
+        insert_channel(&state.db, key, kind).await?;
+    }
+    find_channel(&state.db, key)
+        .await?
+        .ok_or_else(|| AppError::internal("channel vanished after insert"))
+}
+
+/// [`ensure_channel`] inside a write transaction that already holds the gate.
+pub async fn ensure_channel_in(
+    tx: &DatabaseTransaction,
+    key: &str,
+    kind: &str,
+) -> AppResult<channels::Model> {
+    if let Some(found) = find_channel(tx, key).await? {
+        return Ok(found);
+    }
+    insert_channel(tx, key, kind).await?;
+    find_channel(tx, key)
+        .await?
+        .ok_or_else(|| AppError::internal("channel vanished after insert"))
+}
+
+async fn find_channel<C: ConnectionTrait>(
+    conn: &C,
+    key: &str,
+) -> AppResult<Option<channels::Model>> {
+    Ok(channels::Entity::find()
+        .filter(channels::Column::ChannelKey.eq(key))
+        .one(conn)
+        .await?)
+}
+
+async fn insert_channel<C: ConnectionTrait>(conn: &C, key: &str, kind: &str) -> AppResult<()> {
+    let now = unix_now();
+    let row = channels::ActiveModel {
+        channel_key: Set(key.to_owned()),
+        kind: Set(kind.to_owned()),
+        last_seq: Set(0),
+        last_activity: Set(now),
+        created_at: Set(now),
+        ..Default::default()
+    };
+    channels::Entity::insert(row)
+        .on_conflict(
+            OnConflict::column(channels::Column::ChannelKey)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(conn)
+        .await?;
+    Ok(())
+}
+
+/// Make sure each user has a system-notice channel; their channel IDs by user.
+/// Runs before [`UnitOfWork::begin`] so that the channels can be locked.
+pub async fn ensure_system_channels(
+    state: &AppState,
+    users: &[String],
+) -> AppResult<HashMap<String, i64>> {
+    let mut out = HashMap::with_capacity(users.len());
+    // Chunks keep every statement well inside both databases' bind limits.
+    for chunk in users.chunks(500) {
+        let keys: Vec<String> = chunk.iter().map(|u| system_channel_key(u)).collect();
+        let existing = channels::Entity::find()
+            .filter(channels::Column::ChannelKey.is_in(keys.clone()))
+            .all(&state.db)
+            .await?;
+        if existing.len() < keys.len() {
+            let now = unix_now();
+            let missing = keys
+                .iter()
+                .filter(|k| !existing.iter().any(|c| &c.channel_key == *k))
+                .map(|k| channels::ActiveModel {
+                    channel_key: Set(k.clone()),
+                    kind: Set(channel_kind(ConversationType::System).to_owned()),
+                    last_seq: Set(0),
+                    last_activity: Set(now),
+                    created_at: Set(now),
+                    ..Default::default()
+                });
+            let _gate = state.write_guard().await;
+            channels::Entity::insert_many(missing)
+                .on_conflict(
+                    OnConflict::column(channels::Column::ChannelKey)
+                        .do_nothing()
+                        .to_owned(),
+                )
+                .exec_without_returning(&state.db)
+                .await?;
+        }
+        for channel in channels::Entity::find()
+            .filter(channels::Column::ChannelKey.is_in(keys))
+            .all(&state.db)
+            .await?
+        {
+            if let Some(user) = channel.channel_key.strip_prefix("system:") {
+                out.insert(user.to_owned(), channel.id);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Bump the channel's counter and return the new sequence (gapless: same
+/// transaction as the insert that uses it).
+pub async fn next_seq<C: ConnectionTrait>(conn: &C, channel_id: i64, now: i64) -> AppResult<i64> {
+    use sea_orm::sea_query::ExprTrait as _;
+    let updated = channels::Entity::update_many()
+        .col_expr(
+            channels::Column::LastSeq,
+            Expr::col(channels::Column::LastSeq).add(1),
+        )
+        .col_expr(channels::Column::LastActivity, Expr::value(now))
+        .filter(channels::Column::Id.eq(channel_id))
+        .exec_with_returning(conn)
+        .await?;
+    updated
+        .first()
+        .map(|c| c.last_seq)
+        .ok_or_else(|| AppError::internal("channel missing while sending"))
+}
+
+/// Make sure `user` has a state row for the conversation; with `read_seq`,
+/// move their read position there.
+pub async fn touch_state<C: ConnectionTrait>(
+    conn: &C,
+    user: &str,
+    conversation_id: &str,
+    channel_id: i64,
+    read_seq: Option<i64>,
+    now: i64,
+) -> AppResult<()> {
+    let row = conversation_states::ActiveModel {
+        user_id: Set(user.to_owned()),
+        conversation_id: Set(conversation_id.to_owned()),
+        channel_id: Set(channel_id),
+        read_seq: Set(read_seq.unwrap_or(0)),
+        read_at: Set(0),
+        cleared_seq: Set(0),
+        deleted: Set(false),
+        pinned: Set(false),
+        remind_type: Set("AcceptAndNotify".to_owned()),
+        updated_at: Set(now),
+    };
+    let mut on_conflict = OnConflict::columns([
+        conversation_states::Column::UserId,
+        conversation_states::Column::ConversationId,
+    ]);
+    match read_seq {
+        Some(_) => on_conflict.update_columns([
+            conversation_states::Column::ReadSeq,
+            conversation_states::Column::UpdatedAt,
+        ]),
+        None => on_conflict.update_column(conversation_states::Column::UpdatedAt),
+    };
+    conversation_states::Entity::insert(row)
+        .on_conflict(on_conflict)
+        .exec_without_returning(conn)
+        .await?;
+    Ok(())
+}
+
+/// A message made by the server: a group tip or a system notice.
+#[derive(Debug, Clone)]
+pub struct ServerMessage {
+    /// GROUP (tips, into `GROUP<to>`) or SYSTEM (notices, into `to`'s `@TIM#SYSTEM`).
+    pub kind: ConversationType,
+    /// The groupID (tips) or the notified userID (notices).
+    pub to: String,
+    /// Who acted (tips); `@TIM#SYSTEM` for notices.
+    pub from: String,
+    /// `TIMGroupTipElem` or `TIMGroupSystemNoticeElem`.
+    pub msg_type: MessageType,
+    /// The compat JSON payload.
+    pub payload: serde_json::Value,
+}
+
+/// The bus topic a server-made message goes to.
+fn server_topic(kind: ConversationType, to: &str) -> Topic {
+    match kind {
+        ConversationType::System => Topic::User(to.to_owned()),
+        _ => Topic::Group(to.to_owned()),
+    }
+}
+
+/// A message written in this unit, to publish after commit.
+struct Appended {
+    row: messages::Model,
+    topics: Vec<Topic>,
+}
+
+/// One write: locks, gate and transaction held together; messages appended
+/// inside it are published after commit, in the order they were appended.
+/// Dropping it without [`UnitOfWork::commit`] rolls everything back and
+/// publishes nothing.
+pub struct UnitOfWork<'s> {
+    // Declared first so that it drops (rolls back, opens the gate) before the
+    // channel locks are released.
+    write: WriteTx<'s>,
+    order: Vec<MutexGuard<'s, ()>>,
+    state: &'s AppState,
+    appended: Vec<Appended>,
+}
+
+impl<'s> UnitOfWork<'s> {
+    /// Lock `channel_ids` (ascending, each once), take the write gate and open
+    /// the transaction.
+    pub async fn begin(state: &'s AppState, channel_ids: &[i64]) -> AppResult<Self> {
+        let order = state.channel_locks.lock_many(channel_ids).await;
+        let write = state.begin_write().await?;
+        Ok(Self {
+            write,
+            order,
+            state,
+            appended: Vec::new(),
+        })
+    }
+
+    /// The open transaction.
+    pub fn tx(&self) -> &DatabaseTransaction {
+        self.write.conn()
+    }
+
+    /// Send a stored `unSend`/`fail` message: give it the channel's next
+    /// sequence and mark it `success`, only if it is still unsent (one winner
+    /// among concurrent sends of the same message). `None` means another send
+    /// won; nothing was written.
+    pub async fn send_stored(
+        &mut self,
+        row: &messages::Model,
+        name_card: &str,
+        topics: Vec<Topic>,
+    ) -> AppResult<Option<messages::Model>> {
+        let now = unix_now();
+        let seq = next_seq(self.tx(), row.channel_id, now).await?;
+        let updated = messages::Entity::update_many()
+            .col_expr(messages::Column::Seq, Expr::value(seq))
+            .col_expr(
+                messages::Column::Status,
+                Expr::value(MessageStatus::Success.as_str()),
+            )
+            .col_expr(messages::Column::Time, Expr::value(now))
+            .col_expr(messages::Column::NameCard, Expr::value(name_card))
+            .filter(messages::Column::Id.eq(row.id.as_str()))
+            .filter(messages::Column::Seq.is_null())
+            .exec_with_returning(self.tx())
+            .await?;
+        let Some(sent) = updated.into_iter().next() else {
+            return Ok(None);
+        };
+        self.appended.push(Appended {
+            row: sent.clone(),
+            topics,
+        });
+        Ok(Some(sent))
+    }
+
+    /// Insert a new message with the channel's next sequence, as `success`.
+    /// `None` means a concurrent retry with the same `clientMsgID` won: the
+    /// unit must then be dropped (rolled back), which also returns the sequence.
+    pub async fn send_new(
+        &mut self,
+        mut row: messages::ActiveModel,
+        channel_id: i64,
+        topics: Vec<Topic>,
+    ) -> AppResult<Option<messages::Model>> {
+        let now = unix_now();
+        let seq = next_seq(self.tx(), channel_id, now).await?;
+        row.seq = Set(Some(seq));
+        row.status = Set(MessageStatus::Success.as_str().to_owned());
+        row.time = Set(now);
+        let sent = match messages::Entity::insert(row)
+            .exec_with_returning(self.tx())
+            .await
+        {
+            Ok(sent) => sent,
+            Err(err) if users_service::is_unique_violation(&err) => return Ok(None),
+            Err(err) => return Err(err.into()),
+        };
+        self.appended.push(Appended {
+            row: sent.clone(),
+            topics,
+        });
+        Ok(Some(sent))
+    }
+
+    /// Append a server-made message with the next sequence of its channel, and
+    /// make sure the notified user (SYSTEM) has the conversation.
+    pub async fn append_server_message(
+        &mut self,
+        message: &ServerMessage,
+    ) -> AppResult<messages::Model> {
+        let now = unix_now();
+        let key = match message.kind {
+            ConversationType::System => system_channel_key(&message.to),
+            _ => group_channel_key(&message.to),
+        };
+        let channel = ensure_channel_in(self.tx(), &key, channel_kind(message.kind)).await?;
+        let seq = next_seq(self.tx(), channel.id, now).await?;
+        let row = messages::ActiveModel {
+            id: Set(new_message_id()),
+            channel_id: Set(channel.id),
+            seq: Set(Some(seq)),
+            sender_id: Set(message.from.clone()),
+            conversation_type: Set(message.kind.as_str().to_owned()),
+            to_id: Set(message.to.clone()),
+            msg_type: Set(message.msg_type.as_str().to_owned()),
+            payload: Set(to_json_string(&message.payload)?),
+            priority: Set(MessagePriority::Normal.as_str().to_owned()),
+            status: Set(MessageStatus::Success.as_str().to_owned()),
+            is_revoked: Set(false),
+            at_user_list: Set("[]".to_owned()),
+            cloud_custom_data: Set(String::new()),
+            name_card: Set(String::new()),
+            client_msg_id: Set(None),
+            time: Set(now),
+            created_at: Set(now),
+        };
+        let row = messages::Entity::insert(row)
+            .exec_with_returning(self.tx())
+            .await?;
+        if message.kind == ConversationType::System {
+            touch_state(
+                self.tx(),
+                &message.to,
+                SYSTEM_CONVERSATION_ID,
+                channel.id,
+                None,
+                now,
+            )
+            .await?;
+        }
+        self.appended.push(Appended {
+            row: row.clone(),
+            topics: vec![server_topic(message.kind, &message.to)],
+        });
+        Ok(row)
+    }
+
+    /// Commit and release the write gate; the channel locks stay held by the
+    /// returned [`Committed`] until it is dropped, so what it publishes keeps
+    /// each channel's sequence order.
+    pub async fn commit(self) -> AppResult<Committed<'s>> {
+        let Self {
+            write,
+            order,
+            state,
+            appended,
+        } = self;
+        write.commit().await?;
+        Ok(Committed {
+            _order: order,
+            state,
+            appended,
+        })
+    }
+}
+
+/// A committed unit of work, still holding its channel locks: publish through
+/// it, then drop it.
+pub struct Committed<'s> {
+    _order: Vec<MutexGuard<'s, ()>>,
+    state: &'s AppState,
+    appended: Vec<Appended>,
+}
+
+impl Committed<'_> {
+    /// Publish `event` to `topic`.
+    pub fn publish(&self, topic: Topic, event: Arc<Event>) {
+        self.state.bus.publish(topic, event);
+    }
+
+    /// Publish every appended message, in the order appended, as `viewer` sees
+    /// it (subscribers derive their own per-viewer fields); returns the views.
+    pub async fn publish_messages(&mut self, viewer: &str) -> AppResult<Vec<MessageView>> {
+        let appended = std::mem::take(&mut self.appended);
+        if appended.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (rows, topics): (Vec<_>, Vec<_>) =
+            appended.into_iter().map(|a| (a.row, a.topics)).unzip();
+        let views = views_of(self.state, viewer, rows).await?;
+        for (view, topics) in views.iter().zip(topics) {
+            publish_message(self.state, &topics, view);
+        }
+        Ok(views)
+    }
+}
+
+/// Publish a sent message to its topics (after commit).
+pub fn publish_message(state: &AppState, topics: &[Topic], view: &MessageView) {
+    let event = Arc::new(Event::Message(Arc::new(view.clone())));
+    for topic in topics {
+        state.bus.publish(topic.clone(), event.clone());
+    }
+}
+
+/// One row as `viewer` sees it (loads the sender and, for C2C, the peer's read position).
+pub async fn view_of(
+    state: &AppState,
+    viewer: &str,
+    row: messages::Model,
+) -> AppResult<MessageView> {
+    let mut views = views_of(state, viewer, vec![row]).await?;
+    views.pop().ok_or(AppError::Internal)
+}
+
+/// Rows as `viewer` sees them, with senders and read positions loaded in batches.
+pub async fn views_of(
+    state: &AppState,
+    viewer: &str,
+    rows: Vec<messages::Model>,
+) -> AppResult<Vec<MessageView>> {
+    let mut sender_ids: Vec<String> = rows.iter().map(|r| r.sender_id.clone()).collect();
+    sender_ids.sort();
+    sender_ids.dedup();
+    let senders = users_service::load_users(state, &sender_ids).await?;
+    // isPeerRead: the C2C recipient's read position, one query for all channels.
+    let mut wanted: Vec<(String, String)> = rows
+        .iter()
+        .filter(|r| r.conversation_type == ConversationType::C2c.as_str() && r.seq.is_some())
+        .map(|r| (r.to_id.clone(), format!("C2C{}", r.sender_id)))
+        .collect();
+    wanted.sort();
+    wanted.dedup();
+    let mut read: HashMap<(String, String), i64> = HashMap::new();
+    if !wanted.is_empty() {
+        let mut cond = sea_orm::Condition::any();
+        for (user, conv) in &wanted {
+            cond = cond.add(
+                sea_orm::Condition::all()
+                    .add(conversation_states::Column::UserId.eq(user.clone()))
+                    .add(conversation_states::Column::ConversationId.eq(conv.clone())),
+            );
+        }
+        for s in conversation_states::Entity::find()
+            .filter(cond)
+            .all(&state.db)
+            .await?
+        {
+            read.insert((s.user_id, s.conversation_id), s.read_seq);
+        }
+    }
+    Ok(rows
+        .iter()
+        .map(|row| {
+            let peer_read = read
+                .get(&(row.to_id.clone(), format!("C2C{}", row.sender_id)))
+                .copied();
+            MessageView::from_row(row, senders.get(&row.sender_id), viewer, peer_read)
+        })
+        .collect())
+}
