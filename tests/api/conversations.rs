@@ -2,10 +2,7 @@
 
 use serde_json::json;
 
-use crate::{
-    helpers::spawn_app,
-    messaging::{history, send_text},
-};
+use crate::helpers::{history, send_text, spawn_app};
 
 const LIST: &str = "{ getConversationList { conversationID type unreadCount isPinned messageRemindType peerReadTime userProfile { userID nick } lastMessage { lastSequence fromAccount type messageForShow isPeerRead payload { ... on TextElem { text } } } } }";
 

@@ -5,8 +5,8 @@
 use serde_json::{json, Value};
 
 use crate::{
-    groups::{add, compat_err, compat_ok, create_group, err, make_admin, ok, seed_users, Listener},
-    helpers::{spawn_app, TestApp},
+    groups::support::{add, create_group, make_admin, Listener},
+    helpers::{assert_codes, compat_err, compat_ok, err, ok, seed_users, spawn_app, TestApp},
 };
 
 const LIST: &str = "query($g: String!, $n: Int, $o: Int) { getGroupMemberList(groupID: $g, count: $n, offset: $o) { memberList { userID nick role joinTime nameCard muteUntil memberCustomField { key value } } offset } }";
@@ -306,30 +306,30 @@ async fn custom_member_fields_merge_by_key_under_the_same_rules() {
         merged["setGroupMemberCustomField"]["memberCustomField"],
         json!([{ "key": "team", "value": "qa" }, { "key": "desk", "value": "9" }])
     );
-    assert_eq!(
-        err(&app, mia, FIELDS, json!({ "g": "g", "u": "adam", "f": [] })).await,
-        "FORBIDDEN"
-    );
-    assert_eq!(
-        err(
-            &app,
-            admin,
-            FIELDS,
-            json!({ "g": "g", "u": "olive", "f": [] })
-        )
-        .await,
-        "FORBIDDEN"
-    );
-    assert_eq!(
-        err(
-            &app,
-            mia,
-            FIELDS,
-            json!({ "g": "g", "f": [{ "key": "no spaces", "value": "v" }] })
-        )
-        .await,
-        "BAD_USER_INPUT"
-    );
+    assert_codes(
+        &app,
+        &[
+            (
+                mia,
+                FIELDS,
+                json!({ "g": "g", "u": "adam", "f": [] }),
+                "FORBIDDEN",
+            ),
+            (
+                admin,
+                FIELDS,
+                json!({ "g": "g", "u": "olive", "f": [] }),
+                "FORBIDDEN",
+            ),
+            (
+                mia,
+                FIELDS,
+                json!({ "g": "g", "f": [{ "key": "no spaces", "value": "v" }] }),
+                "BAD_USER_INPUT",
+            ),
+        ],
+    )
+    .await;
     ok(
         &app,
         owner,

@@ -78,29 +78,27 @@ async fn fresh_postgres_database(base: &str) -> String {
 }
 
 impl TestApp {
+    /// The full HTTP URL of `path` on this server.
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
     }
 
+    /// The WebSocket URL of `/graphql/ws`.
     pub fn ws_url(&self) -> String {
         format!("ws://{}/graphql/ws", self.addr)
     }
 
+    /// A handle for GraphQL calls that spawned tasks can own.
+    pub fn gql_client(&self) -> GqlClient {
+        GqlClient {
+            http: self.http.clone(),
+            url: self.url("/graphql"),
+        }
+    }
+
     /// POST a GraphQL request; returns the JSON body (any status).
     pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
-        let mut req = self
-            .http
-            .post(self.url("/graphql"))
-            .json(&json!({ "query": query, "variables": variables }));
-        if let Some(token) = token {
-            req = req.bearer_auth(token);
-        }
-        req.send()
-            .await
-            .expect("send")
-            .json()
-            .await
-            .expect("json body")
+        self.gql_client().gql(token, query, variables).await
     }
 
     /// POST a GraphQL request and return `data`, failing on any error.
@@ -146,6 +144,166 @@ impl TestApp {
     }
 }
 
+/// A cloneable GraphQL caller for spawned tasks, which cannot borrow the
+/// [`TestApp`].
+#[derive(Clone)]
+pub struct GqlClient {
+    http: reqwest::Client,
+    url: String,
+}
+
+impl GqlClient {
+    /// POST a GraphQL request; returns the JSON body (any status).
+    pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let mut req = self
+            .http
+            .post(&self.url)
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        req.send()
+            .await
+            .expect("send")
+            .json()
+            .await
+            .expect("json body")
+    }
+}
+
+/// Make users directly in the database (hashing hundreds of passwords in a
+/// debug build would dominate the tests) and return their tokens.
+pub async fn seed_users(app: &TestApp, names: &[&str]) -> Vec<String> {
+    use entity::users;
+    use sea_orm::{EntityTrait, Set};
+    let rows = names.iter().map(|name| users::ActiveModel {
+        user_id: Set(name.to_string()),
+        email: Set(format!("{name}@example.com")),
+        email_lower: Set(format!("{name}@example.com").to_lowercase()),
+        password_hash: Set("not-a-hash".into()),
+        nick: Set(format!("{name}-nick")),
+        avatar: Set(String::new()),
+        gender: Set("Gender_Type_Unknown".into()),
+        self_signature: Set(String::new()),
+        allow_type: Set("AllowType_Type_AllowAny".into()),
+        birthday: Set(0),
+        location: Set(String::new()),
+        language: Set(0),
+        message_settings: Set(0),
+        admin_forbid_type: Set("AdminForbid_Type_None".into()),
+        level: Set(0),
+        role: Set(0),
+        profile_custom_field: Set("[]".into()),
+        created_at: Set(0),
+        updated_at: Set(0),
+    });
+    for chunk in rows.collect::<Vec<_>>().chunks(200) {
+        users::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(&app.state.db)
+            .await
+            .expect("seed users");
+    }
+    names
+        .iter()
+        .map(|name| app.state.keys.issue(name).expect("token"))
+        .collect()
+}
+
+/// Run a mutation or query as `token` expecting success; returns `data`.
+pub async fn ok(app: &TestApp, token: &str, query: &str, variables: Value) -> Value {
+    app.gql_ok(Some(token), query, variables).await
+}
+
+/// Run a mutation or query as `token` expecting an error; returns its code.
+pub async fn err(app: &TestApp, token: &str, query: &str, variables: Value) -> String {
+    app.gql_err(Some(token), query, variables).await
+}
+
+/// Assert that each `(token, query, variables, code)` call fails with that
+/// error code, in order.
+pub async fn assert_codes(app: &TestApp, cases: &[(&str, &str, Value, &str)]) {
+    for (token, query, variables, code) in cases {
+        assert_eq!(
+            err(app, token, query, variables.clone()).await,
+            *code,
+            "{query} {variables}"
+        );
+    }
+}
+
+/// A compat call expected to succeed (HTTP 200, code 0); returns `data`.
+pub async fn compat_ok(app: &TestApp, token: &str, path: &str, body: Value) -> Value {
+    let (status, envelope) = app.compat(Some(token), path, body).await;
+    assert_eq!(
+        (status, envelope["code"].clone()),
+        (200, json!(0)),
+        "{path}: {envelope}"
+    );
+    envelope["data"].clone()
+}
+
+/// A compat call expected to fail; returns (HTTP status, compat code).
+pub async fn compat_err(app: &TestApp, token: &str, path: &str, body: Value) -> (u16, i64) {
+    let (status, envelope) = app.compat(Some(token), path, body).await;
+    (status, envelope["code"].as_i64().unwrap_or(0))
+}
+
+/// Every field of a one-to-one message, for selections.
+pub const MSG_FIELDS: &str = "ID type conversationID conversationType to from flow time status isRevoked priority nick avatar isPeerRead nameCard atUserList cloudCustomData sequence clientMsgID payload { __typename ... on TextElem { text } ... on CustomElem { data description extension } ... on FaceElem { index data } ... on LocationElem { description longitude latitude } ... on RelayElem { title abstractList compatibleText messageList { ID from payload { ... on TextElem { text } } } } }";
+
+/// The `sendMessage` mutation (variable `$m`) selecting `fields` of the message.
+pub fn send_message_query(fields: &str) -> String {
+    format!("mutation($m: CreateMessageInput!) {{ sendMessage(message: $m) {{ {fields} }} }}")
+}
+
+/// The `sendMessage` mutation selecting [`MSG_FIELDS`].
+pub fn send_query() -> String {
+    send_message_query(MSG_FIELDS)
+}
+
+/// Send a text from `token` to `to`; returns the message.
+pub async fn send_text(app: &TestApp, token: &str, to: &str, text: &str) -> Value {
+    let data = app
+        .gql_ok(
+            Some(token),
+            &send_query(),
+            json!({ "m": { "to": to, "conversationType": "C2C", "payload": { "text": { "text": text } } } }),
+        )
+        .await;
+    data["sendMessage"].clone()
+}
+
+/// One page of a conversation's history with `fields` of each message:
+/// `getMessageList` (`messageList`, `nextReqMessageID`, `isCompleted`).
+pub async fn message_page(
+    app: &TestApp,
+    token: &str,
+    conversation: &str,
+    fields: &str,
+    count: i64,
+    cursor: Option<&str>,
+) -> Value {
+    let data = app
+        .gql_ok(
+            Some(token),
+            &format!("query($c: String!, $n: Int, $r: String) {{ getMessageList(conversationID: $c, count: $n, nextReqMessageID: $r) {{ messageList {{ {fields} }} nextReqMessageID isCompleted }} }}"),
+            json!({ "c": conversation, "n": count, "r": cursor }),
+        )
+        .await;
+    data["getMessageList"].clone()
+}
+
+/// One page of a conversation's history with [`MSG_FIELDS`].
+pub async fn history(
+    app: &TestApp,
+    token: &str,
+    conversation: &str,
+    count: i64,
+    cursor: Option<&str>,
+) -> Value {
+    message_page(app, token, conversation, MSG_FIELDS, count, cursor).await
+}
+
 /// A graphql-transport-ws client.
 pub struct WsClient {
     socket: tokio_tungstenite::WebSocketStream<
@@ -183,6 +341,7 @@ impl WsClient {
         Self::connect(app, json!({ "token": token })).await
     }
 
+    /// Send one JSON message as a text frame.
     pub async fn send(&mut self, value: Value) {
         self.socket
             .send(Message::Text(value.to_string().into()))
@@ -230,6 +389,38 @@ impl WsClient {
                 panic!("subscription error: {msg}");
             }
         }
+    }
+
+    /// Run a query over the socket and wait for its answer, so that earlier
+    /// subscribe messages have been processed.
+    pub async fn settle(&mut self) {
+        self.subscribe("settle", "{ __typename }", json!({})).await;
+        loop {
+            let msg = self.next_json().await;
+            if msg["id"] == "settle" && msg["type"] == "complete" {
+                break;
+            }
+        }
+    }
+
+    /// Run `probe` until subscription `id` yields within a short wait (the
+    /// server may still be starting it) and return that data; after 100
+    /// tries, panic saying `what` never became live.
+    pub async fn until_live(
+        &mut self,
+        id: &str,
+        what: &str,
+        mut probe: impl AsyncFnMut(),
+    ) -> Value {
+        for _ in 0..100 {
+            probe().await;
+            if let Ok(data) =
+                tokio::time::timeout(Duration::from_millis(250), self.next_data(id)).await
+            {
+                return data;
+            }
+        }
+        panic!("{what} never became live");
     }
 
     /// Wait for the close frame; returns its code.

@@ -4,22 +4,9 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::{
-    helpers::{spawn_app, WsClient},
-    messaging::send_text,
-};
+use crate::helpers::{history, send_text, spawn_app, spawn_app_with, WsClient};
 
 const RECEIVED: &str = "subscription($c: String) { messageReceived(conversationID: $c) { ID from to flow conversationID sequence payload { ... on TextElem { text } } } }";
-
-async fn settle(ws: &mut WsClient) {
-    ws.subscribe("settle", "{ __typename }", json!({})).await;
-    loop {
-        let msg = ws.next_json().await;
-        if msg["id"] == "settle" && msg["type"] == "complete" {
-            break;
-        }
-    }
-}
 
 #[tokio::test]
 async fn messages_reach_the_recipient_and_the_senders_other_sessions_but_no_one_else() {
@@ -32,7 +19,7 @@ async fn messages_reach_the_recipient_and_the_senders_other_sessions_but_no_one_
     let mut carol_ws = WsClient::with_token(&app, &carol).await;
     for ws in [&mut bob_ws, &mut alice_ws, &mut carol_ws] {
         ws.subscribe("m", RECEIVED, json!({})).await;
-        settle(ws).await;
+        ws.settle().await;
     }
     let sent = send_text(&app, &alice, "bob", "live").await;
     let got = bob_ws.next_data("m").await["messageReceived"].clone();
@@ -54,26 +41,19 @@ async fn a_hundred_rapid_messages_arrive_once_each_in_order() {
     let mut ws = WsClient::with_token(&app, &bob).await;
     ws.subscribe("m", RECEIVED, json!({ "c": "C2Calice" }))
         .await;
-    settle(&mut ws).await;
+    ws.settle().await;
     let sender = {
-        let app_url = app.url("/graphql");
-        let http = app.http.clone();
+        let client = app.gql_client();
         let token = alice.clone();
         tokio::spawn(async move {
             for i in 1..=100 {
-                let body: serde_json::Value = http
-                    .post(&app_url)
-                    .bearer_auth(&token)
-                    .json(&json!({
-                        "query": "mutation($m: CreateMessageInput!) { sendMessage(message: $m) { sequence } }",
-                        "variables": { "m": { "to": "bob", "conversationType": "C2C", "payload": { "text": { "text": format!("n{i}") } } } }
-                    }))
-                    .send()
-                    .await
-                    .expect("send")
-                    .json()
-                    .await
-                    .expect("json");
+                let body = client
+                    .gql(
+                        Some(&token),
+                        "mutation($m: CreateMessageInput!) { sendMessage(message: $m) { sequence } }",
+                        json!({ "m": { "to": "bob", "conversationType": "C2C", "payload": { "text": { "text": format!("n{i}") } } } }),
+                    )
+                    .await;
                 assert!(body.get("errors").is_none(), "{body}");
             }
         })
@@ -96,7 +76,7 @@ async fn the_conversation_filter_selects_one_conversation() {
     let mut ws = WsClient::with_token(&app, &bob).await;
     ws.subscribe("m", RECEIVED, json!({ "c": "C2Ccarol" }))
         .await;
-    settle(&mut ws).await;
+    ws.settle().await;
     send_text(&app, &alice, "bob", "not this one").await;
     send_text(&app, &carol, "bob", "this one").await;
     let got = ws.next_data("m").await["messageReceived"].clone();
@@ -125,8 +105,8 @@ async fn revocations_read_receipts_and_conversation_updates_are_pushed() {
         )
         .await;
     bob_ws.subscribe("conv", "subscription { conversationUpdated { conversationID unreadCount lastMessage { messageForShow } } }", json!({})).await;
-    settle(&mut alice_ws).await;
-    settle(&mut bob_ws).await;
+    alice_ws.settle().await;
+    bob_ws.settle().await;
 
     let sent = send_text(&app, &alice, "bob", "hello").await;
     let conv = bob_ws.next_data("conv").await["conversationUpdated"].clone();
@@ -162,7 +142,7 @@ async fn revocations_read_receipts_and_conversation_updates_are_pushed() {
 
 #[tokio::test]
 async fn a_subscriber_that_falls_behind_gets_a_coded_end_not_a_gap() {
-    let app = crate::helpers::spawn_app_with(|c| c.bus_capacity = 2).await;
+    let app = spawn_app_with(|c| c.bus_capacity = 2).await;
     let alice = app.register("alice").await;
     app.register("bob").await;
     let mut feed = imgql::messages::feed::viewer_feed(&app.state, "bob")
@@ -201,7 +181,7 @@ async fn messages_a_user_cannot_see_are_not_found_to_them() {
     ] {
         assert_eq!(app.gql_err(Some(&carol), &query, json!({})).await, "NOT_FOUND", "{query}");
     }
-    let page = crate::messaging::history(&app, &carol, "C2Calice", 15, None).await;
+    let page = history(&app, &carol, "C2Calice", 15, None).await;
     assert_eq!(
         page["messageList"],
         json!([]),

@@ -2,42 +2,7 @@
 
 use serde_json::{json, Value};
 
-use crate::helpers::{spawn_app, spawn_app_with, TestApp};
-
-pub const MSG_FIELDS: &str = "ID type conversationID conversationType to from flow time status isRevoked priority nick avatar isPeerRead nameCard atUserList cloudCustomData sequence clientMsgID payload { __typename ... on TextElem { text } ... on CustomElem { data description extension } ... on FaceElem { index data } ... on LocationElem { description longitude latitude } ... on RelayElem { title abstractList compatibleText messageList { ID from payload { ... on TextElem { text } } } } }";
-
-pub fn send_query() -> String {
-    format!("mutation($m: CreateMessageInput!) {{ sendMessage(message: $m) {{ {MSG_FIELDS} }} }}")
-}
-
-/// Send a text from `token` to `to`; returns the message.
-pub async fn send_text(app: &TestApp, token: &str, to: &str, text: &str) -> Value {
-    let data = app
-        .gql_ok(
-            Some(token),
-            &send_query(),
-            json!({ "m": { "to": to, "conversationType": "C2C", "payload": { "text": { "text": text } } } }),
-        )
-        .await;
-    data["sendMessage"].clone()
-}
-
-pub async fn history(
-    app: &TestApp,
-    token: &str,
-    conversation: &str,
-    count: i64,
-    cursor: Option<&str>,
-) -> Value {
-    let data = app
-        .gql_ok(
-            Some(token),
-            &format!("query($c: String!, $n: Int, $r: String) {{ getMessageList(conversationID: $c, count: $n, nextReqMessageID: $r) {{ messageList {{ {MSG_FIELDS} }} nextReqMessageID isCompleted }} }}"),
-            json!({ "c": conversation, "n": count, "r": cursor }),
-        )
-        .await;
-    data["getMessageList"].clone()
-}
+use crate::helpers::{history, send_query, send_text, spawn_app, spawn_app_with, MSG_FIELDS};
 
 #[tokio::test]
 async fn a_sent_text_has_every_message_field_from_each_side() {
@@ -345,20 +310,9 @@ async fn client_msg_id_makes_sends_idempotent_even_when_concurrent() {
     let vars = json!({ "m": { "to": "bob", "conversationType": "C2C", "clientMsgID": "c-1", "payload": { "text": { "text": "once" } } } });
     let mut handles = Vec::new();
     for _ in 0..8 {
-        let (url, q, vars, token) = (app.url("/graphql"), q.clone(), vars.clone(), alice.clone());
-        let http = app.http.clone();
+        let (client, q, vars, token) = (app.gql_client(), q.clone(), vars.clone(), alice.clone());
         handles.push(tokio::spawn(async move {
-            let body: Value = http
-                .post(url)
-                .bearer_auth(token)
-                .json(&json!({ "query": q, "variables": vars }))
-                .send()
-                .await
-                .expect("send")
-                .json()
-                .await
-                .expect("json");
-            body
+            client.gql(Some(&token), &q, vars).await
         }));
     }
     let mut ids = Vec::new();
@@ -396,19 +350,16 @@ async fn concurrent_sends_into_one_conversation_get_gapless_sequences() {
             bob.clone()
         };
         let to = if i % 2 == 0 { "bob" } else { "alice" };
-        let (url, http) = (app.url("/graphql"), app.http.clone());
+        let client = app.gql_client();
         let q = send_query();
         handles.push(tokio::spawn(async move {
-            let body: Value = http
-                .post(url)
-                .bearer_auth(token)
-                .json(&json!({ "query": q, "variables": { "m": { "to": to, "conversationType": "C2C", "payload": { "text": { "text": format!("m{i}") } } } } }))
-                .send()
-                .await
-                .expect("send")
-                .json()
-                .await
-                .expect("json");
+            let body = client
+                .gql(
+                    Some(&token),
+                    &q,
+                    json!({ "m": { "to": to, "conversationType": "C2C", "payload": { "text": { "text": format!("m{i}") } } } }),
+                )
+                .await;
             body["data"]["sendMessage"]["sequence"].as_i64().unwrap_or_else(|| panic!("{body}"))
         }));
     }

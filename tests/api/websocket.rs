@@ -19,8 +19,8 @@ async fn profile_updates_reach_the_users_other_sessions_only() {
     alice_ws.subscribe("1", PROFILE_SUB, json!({})).await;
     bob_ws.subscribe("1", PROFILE_SUB, json!({})).await;
     // A round trip over each socket makes sure the subscriptions are live.
-    settle(&mut alice_ws).await;
-    settle(&mut bob_ws).await;
+    alice_ws.settle().await;
+    bob_ws.settle().await;
     app.gql_ok(
         Some(&alice),
         "mutation { updateMyProfile(input: { nick: \"Ally\" }) { nick } }",
@@ -35,18 +35,6 @@ async fn profile_updates_reach_the_users_other_sessions_only() {
     bob_ws.expect_silence(Duration::from_millis(300)).await;
 }
 
-/// Run a query over the socket and wait for its answer, so that earlier
-/// subscribe messages have been processed.
-async fn settle(ws: &mut WsClient) {
-    ws.subscribe("settle", "{ __typename }", json!({})).await;
-    loop {
-        let msg = ws.next_json().await;
-        if msg["id"] == "settle" && msg["type"] == "complete" {
-            break;
-        }
-    }
-}
-
 #[tokio::test]
 async fn blacklist_updates_are_pushed_with_the_whole_list() {
     let app = spawn_app().await;
@@ -55,7 +43,7 @@ async fn blacklist_updates_are_pushed_with_the_whole_list() {
     let mut ws = WsClient::with_token(&app, &alice).await;
     ws.subscribe("b", "subscription { blacklistUpdated }", json!({}))
         .await;
-    settle(&mut ws).await;
+    ws.settle().await;
     app.compat(
         Some(&alice),
         "/user/addToBlacklist",

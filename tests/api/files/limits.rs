@@ -1,0 +1,194 @@
+//! Upload limits and refusals: size, broken-off uploads, tokens, multipart
+//! requests and body limits.
+
+use std::time::Duration;
+
+use reqwest::multipart;
+use serde_json::{json, Value};
+use tokio::io::AsyncWriteExt;
+
+use crate::{
+    files::support::{
+        compat_upload, gql_upload, gql_upload_raw, png, post_gql_form, stored_names,
+        wait_for_empty_files_dir, UPLOAD,
+    },
+    helpers::{spawn_app, spawn_app_with},
+};
+
+#[tokio::test]
+async fn an_upload_over_the_largest_limit_is_refused_and_leaves_no_file() {
+    let app = spawn_app_with(|c| {
+        c.max_image_bytes = 64 * 1024;
+        c.max_audio_bytes = 64 * 1024;
+        c.max_video_bytes = 64 * 1024;
+        c.max_file_bytes = 64 * 1024;
+    })
+    .await;
+    let alice = app.register("alice").await;
+    // Refused as it arrives: the declared length is within the body limit,
+    // the file part goes over the file limit.
+    let big = vec![7u8; 300 * 1024];
+    let resp = gql_upload_raw(&app, Some(&alice), "big.bin", big.clone()).await;
+    assert_eq!(resp.status(), 413);
+    let body: Value = resp.json().await.expect("json");
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "PAYLOAD_TOO_LARGE",
+        "{body}"
+    );
+    let (status, body) = compat_upload(&app, Some(&alice), "big.bin", big).await;
+    assert_eq!(status, 413, "{body}");
+    assert_eq!(body["code"], 413, "{body}");
+
+    // Refused before reading: the declared length is over the body limit.
+    let huge = vec![7u8; 8 * 1024 * 1024];
+    let resp = gql_upload_raw(&app, Some(&alice), "huge.bin", huge.clone()).await;
+    assert_eq!(resp.status(), 413);
+    let body: Value = resp.json().await.expect("json");
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "PAYLOAD_TOO_LARGE",
+        "{body}"
+    );
+    let (status, body) = compat_upload(&app, Some(&alice), "huge.bin", huge).await;
+    assert_eq!((status, body["code"].clone()), (413, json!(413)), "{body}");
+
+    wait_for_empty_files_dir(&app).await;
+    // Exactly at the limit is fine.
+    gql_upload(&app, &alice, "edge.bin", vec![1u8; 64 * 1024]).await;
+}
+
+#[tokio::test]
+async fn an_upload_cut_off_halfway_leaves_nothing_behind() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    let boundary = "imgqlboundary";
+    let operations = json!({ "query": UPLOAD, "variables": { "f": null } }).to_string();
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"operations\"\r\n\r\n{operations}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"map\"\r\n\r\n{{\"0\":[\"variables.f\"]}}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"0\"; filename=\"big.bin\"\r\n\
+         Content-Type: application/octet-stream\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend(std::iter::repeat_n(b'x', 512 * 1024));
+    body.extend(format!("\r\n--{boundary}--\r\n").into_bytes());
+    let head = format!(
+        "POST /graphql HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {alice}\r\n\
+         Content-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {}\r\n\r\n",
+        app.addr,
+        body.len()
+    );
+    let mut stream = tokio::net::TcpStream::connect(app.addr)
+        .await
+        .expect("connect");
+    stream.write_all(head.as_bytes()).await.expect("head");
+    stream
+        .write_all(&body[..body.len() / 2])
+        .await
+        .expect("half the body");
+    stream.flush().await.expect("flush");
+    // Let the server start staging before the connection drops.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while stored_names(&app).is_empty() && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(!stored_names(&app).is_empty(), "staging never started");
+    drop(stream);
+    wait_for_empty_files_dir(&app).await;
+
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    assert_eq!(
+        entity::files::Entity::find()
+            .count(&app.state.db)
+            .await
+            .expect("count"),
+        0
+    );
+}
+
+#[tokio::test]
+async fn uploads_need_a_valid_token_before_anything_is_stored() {
+    let app = spawn_app().await;
+    let resp = gql_upload_raw(&app, None, "a.png", png(10, 10)).await;
+    assert_eq!(resp.status(), 401);
+    let body: Value = resp.json().await.expect("json");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
+    let resp = gql_upload_raw(&app, Some("bad"), "a.png", png(10, 10)).await;
+    assert_eq!(resp.status(), 401);
+    let (status, body) = compat_upload(&app, None, "a.png", png(10, 10)).await;
+    assert_eq!((status, body["code"].clone()), (401, json!(70001)));
+    assert!(stored_names(&app).is_empty());
+}
+
+#[tokio::test]
+async fn a_plain_multipart_post_needs_no_preflight_header_and_malformed_ones_are_refused() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    // reqwest sends no Apollo-Require-Preflight or similar header: it just works.
+    gql_upload(&app, &alice, "a.bin", b"abc".to_vec()).await;
+
+    // A forged upload marker in a JSON request is bad input, not a crash.
+    for forged in ["#__graphql_file__:x", "#__graphql_file__:0", "hello"] {
+        let code = app
+            .gql_err(Some(&alice), UPLOAD, json!({ "f": forged }))
+            .await;
+        assert_eq!(code, "BAD_USER_INPUT", "{forged}");
+    }
+
+    // More files than allowed.
+    let form = multipart::Form::new()
+        .text(
+            "operations",
+            json!({ "query": UPLOAD, "variables": { "f": null } }).to_string(),
+        )
+        .text(
+            "map",
+            json!({ "0": ["variables.f"], "1": ["variables.g"] }).to_string(),
+        )
+        .part("0", multipart::Part::bytes(b"a".to_vec()).file_name("a"))
+        .part("1", multipart::Part::bytes(b"b".to_vec()).file_name("b"));
+    let resp = post_gql_form(&app, &alice, form).await;
+    assert_eq!(resp.status(), 413);
+
+    // A map naming a file that never comes.
+    let form = multipart::Form::new()
+        .text(
+            "operations",
+            json!({ "query": UPLOAD, "variables": { "f": null } }).to_string(),
+        )
+        .text("map", json!({ "0": ["variables.f"] }).to_string());
+    let resp = post_gql_form(&app, &alice, form).await;
+    assert_eq!(resp.status(), 400);
+    let body: Value = resp.json().await.expect("json");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+
+    // The compat route without the `file` field.
+    let form = multipart::Form::new().text("other", "x");
+    let resp = app
+        .http
+        .post(app.url("/file/upload"))
+        .header("token", &alice)
+        .multipart(form)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(resp.status(), 400);
+}
+
+#[tokio::test]
+async fn only_upload_routes_accept_bodies_over_the_json_limit() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    let two_mib = vec![b'x'; 2 * 1024 * 1024];
+    let file = gql_upload(&app, &alice, "two.bin", two_mib.clone()).await;
+    assert_eq!(file["size"], 2 * 1024 * 1024);
+    let form = multipart::Form::new().part("file", multipart::Part::bytes(two_mib).file_name("x"));
+    let resp = app
+        .http
+        .post(app.url("/user/getMyProfile"))
+        .header("token", &alice)
+        .multipart(form)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(resp.status(), 413);
+}
