@@ -8,6 +8,7 @@ pub mod files;
 pub mod group_applications;
 pub mod group_members;
 pub mod groups;
+pub mod kinds;
 pub mod messages;
 pub mod users;
 

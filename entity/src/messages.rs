@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::kinds::{ConversationType, MessagePriority, MessageStatus, MessageType};
+
 /// One message row.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "messages")]
@@ -14,14 +16,14 @@ pub struct Model {
     pub seq: Option<i64>,
     pub sender_id: String,
     /// `C2C`, `GROUP` or `@TIM#SYSTEM`.
-    pub conversation_type: String,
+    pub conversation_type: ConversationType,
     /// Recipient userID or groupID.
     pub to_id: String,
-    pub msg_type: String,
+    pub msg_type: MessageType,
     /// JSON payload as the compat surface shows it.
     pub payload: String,
-    pub priority: String,
-    pub status: String,
+    pub priority: MessagePriority,
+    pub status: MessageStatus,
     pub is_revoked: bool,
     /// JSON array of userIDs.
     pub at_user_list: String,

@@ -37,7 +37,7 @@ pub async fn get_visible_message(
         .ok_or_else(not_found)?;
     if row.sender_id != viewer {
         let seq = row.seq.ok_or_else(not_found)?;
-        let kind = ConversationType::parse(&row.conversation_type).ok_or_else(not_found)?;
+        let kind = ConversationType::from(row.conversation_type);
         let conversation_id =
             super::view::conversation_id_for(kind, &row.sender_id, &row.to_id, viewer);
         let addressed = match kind {

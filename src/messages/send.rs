@@ -69,12 +69,12 @@ async fn prepare(state: &AppState, viewer: &str, new: &NewMessage) -> AppResult<
         channel_id: Set(channel.id),
         seq: Set(None),
         sender_id: Set(viewer.to_owned()),
-        conversation_type: Set(target.kind.as_str().to_owned()),
+        conversation_type: Set(target.kind.into()),
         to_id: Set(target.to.clone()),
-        msg_type: Set(payload.kind.as_str().to_owned()),
+        msg_type: Set(payload.kind.into()),
         payload: Set(store::to_json_string(&payload.json)?),
-        priority: Set(new.priority.as_str().to_owned()),
-        status: Set(MessageStatus::UnSend.as_str().to_owned()),
+        priority: Set(new.priority.into()),
+        status: Set(MessageStatus::UnSend.into()),
         is_revoked: Set(false),
         at_user_list: Set(store::to_json_string(&at_users)?),
         cloud_custom_data: Set(new.cloud_custom_data.clone()),
@@ -136,10 +136,10 @@ pub async fn send_message(
     message_id: &str,
 ) -> AppResult<MessageView> {
     let row = own_message(state, viewer, message_id).await?;
-    match row.status.as_str() {
-        "unSend" => deliver(state, viewer, row).await,
-        "success" => store::view_of(state, viewer, row).await,
-        _ => Err(AppError::bad_input(
+    match MessageStatus::from(row.status) {
+        MessageStatus::UnSend => deliver(state, viewer, row).await,
+        MessageStatus::Success => store::view_of(state, viewer, row).await,
+        MessageStatus::Fail => Err(AppError::bad_input(
             "messageID",
             "this message failed: use resendMessage",
         )),
@@ -155,7 +155,7 @@ pub async fn send_new_message(
 ) -> AppResult<MessageView> {
     let client_msg_id = new.client_msg_id.as_deref();
     if let Some(existing) = find_by_client_id(state, viewer, client_msg_id).await? {
-        if existing.status == MessageStatus::UnSend.as_str() {
+        if existing.status == entity::kinds::MessageStatus::UnSend {
             return deliver(state, viewer, existing).await;
         }
         return store::view_of(state, viewer, existing).await;
@@ -168,7 +168,7 @@ pub async fn send_new_message(
     } = prepare(state, viewer, &new).await?;
     if let Err(err) = targets::check_send_rules(state, viewer, &target).await {
         // Refused by a rule of the moment: kept as `fail` so it can be resent.
-        row.status = Set(MessageStatus::Fail.as_str().to_owned());
+        row.status = Set(MessageStatus::Fail.into());
         insert_prepared(state, viewer, row, client_msg_id).await?;
         return Err(err);
     }
@@ -206,7 +206,7 @@ pub async fn resend_message(
     message_id: &str,
 ) -> AppResult<MessageView> {
     let row = own_message(state, viewer, message_id).await?;
-    if row.status != MessageStatus::Fail.as_str() {
+    if row.status != entity::kinds::MessageStatus::Fail {
         return Err(AppError::bad_input(
             "messageID",
             "only failed messages can be resent",
@@ -232,8 +232,7 @@ async fn own_message(
 /// Of concurrent sends of one message exactly one allocates a sequence; the
 /// others get the sent message back.
 async fn deliver(state: &AppState, viewer: &str, row: messages::Model) -> AppResult<MessageView> {
-    let kind = ConversationType::parse(&row.conversation_type)
-        .ok_or_else(|| AppError::internal("stored message has an unknown conversation type"))?;
+    let kind = ConversationType::from(row.conversation_type);
     let target = match targets::resolve_send_target(state, viewer, kind, &row.to_id).await {
         Ok(target) => target,
         Err(err) => return fail(state, row, err).await,
@@ -242,8 +241,7 @@ async fn deliver(state: &AppState, viewer: &str, row: messages::Model) -> AppRes
         return fail(state, row, err).await;
     }
     // The payload names its files, so an unsent message needs no side table.
-    let msg_type = MessageType::parse(&row.msg_type)
-        .ok_or_else(|| AppError::internal("stored message has an unknown type"))?;
+    let msg_type = MessageType::from(row.msg_type);
     let payload: serde_json::Value =
         serde_json::from_str(&row.payload).map_err(AppError::internal)?;
     let file_ids = compose::carried_files(msg_type, &payload);
@@ -305,7 +303,7 @@ async fn record_send(
 /// Store `fail` on a message refused by a rule, and return the refusal. Only
 /// an unsent row changes: a message that a concurrent send delivered stays sent.
 async fn fail(state: &AppState, row: messages::Model, err: AppError) -> AppResult<MessageView> {
-    if row.status != MessageStatus::Fail.as_str() {
+    if row.status != entity::kinds::MessageStatus::Fail {
         let _gate = state.write_guard().await;
         messages::Entity::update_many()
             .col_expr(

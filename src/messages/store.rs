@@ -350,7 +350,7 @@ impl<'s> UnitOfWork<'s> {
         let now = unix_now();
         let seq = next_seq(self.tx(), channel_id, now).await?;
         row.seq = Set(Some(seq));
-        row.status = Set(MessageStatus::Success.as_str().to_owned());
+        row.status = Set(MessageStatus::Success.into());
         row.time = Set(now);
         let sent = match messages::Entity::insert(row)
             .exec_with_returning(self.tx())
@@ -385,12 +385,12 @@ impl<'s> UnitOfWork<'s> {
             channel_id: Set(channel.id),
             seq: Set(Some(seq)),
             sender_id: Set(message.from.clone()),
-            conversation_type: Set(message.kind.as_str().to_owned()),
+            conversation_type: Set(message.kind.into()),
             to_id: Set(message.to.clone()),
-            msg_type: Set(message.msg_type.as_str().to_owned()),
+            msg_type: Set(message.msg_type.into()),
             payload: Set(to_json_string(&message.payload)?),
-            priority: Set(MessagePriority::Normal.as_str().to_owned()),
-            status: Set(MessageStatus::Success.as_str().to_owned()),
+            priority: Set(MessagePriority::Normal.into()),
+            status: Set(MessageStatus::Success.into()),
             is_revoked: Set(false),
             at_user_list: Set("[]".to_owned()),
             cloud_custom_data: Set(String::new()),
@@ -501,7 +501,7 @@ pub async fn views_of(
     // isPeerRead: the C2C recipient's read position, one query for all channels.
     let mut wanted: Vec<(String, String)> = rows
         .iter()
-        .filter(|r| r.conversation_type == ConversationType::C2c.as_str() && r.seq.is_some())
+        .filter(|r| r.conversation_type == entity::kinds::ConversationType::C2c && r.seq.is_some())
         .map(|r| (r.to_id.clone(), format!("C2C{}", r.sender_id)))
         .collect();
     wanted.sort();

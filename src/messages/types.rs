@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// C2C, GROUP, or the viewer's system notices (`@TIM#SYSTEM` on the compat wire).
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[graphql(remote = "entity::kinds::ConversationType")]
 pub enum ConversationType {
     /// One-to-one.
     #[graphql(name = "C2C")]
@@ -46,6 +47,7 @@ pub const SYSTEM_CONVERSATION_ID: &str = "@TIM#SYSTEM";
 
 /// The kinds of message.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[graphql(remote = "entity::kinds::MessageType")]
 #[allow(clippy::enum_variant_names)]
 pub enum MessageType {
     /// Text (and text with @ mentions).
@@ -137,7 +139,7 @@ impl MessageType {
 
 /// Delivery priority.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[graphql(rename_items = "PascalCase")]
+#[graphql(rename_items = "PascalCase", remote = "entity::kinds::MessagePriority")]
 pub enum MessagePriority {
     /// High.
     High,
@@ -164,6 +166,7 @@ impl MessagePriority {
 
 /// Whether a message went out.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[graphql(remote = "entity::kinds::MessageStatus")]
 pub enum MessageStatus {
     /// Created, not sent.
     #[graphql(name = "unSend")]

@@ -100,9 +100,8 @@ impl MessageView {
         viewer: &str,
         peer_read_seq: Option<i64>,
     ) -> Self {
-        let conversation_type =
-            ConversationType::parse(&row.conversation_type).unwrap_or(ConversationType::C2c);
-        let msg_type = MessageType::parse(&row.msg_type).unwrap_or(MessageType::CustomElem);
+        let conversation_type = ConversationType::from(row.conversation_type);
+        let msg_type = MessageType::from(row.msg_type);
         let seq = row.seq.unwrap_or(0);
         let view = Self {
             id: row.id.clone(),
@@ -115,14 +114,9 @@ impl MessageView {
             from: row.sender_id.clone(),
             flow: MessageFlow::In,
             time: row.time,
-            status: match row.status.as_str() {
-                "success" => MessageStatus::Success,
-                "fail" => MessageStatus::Fail,
-                _ => MessageStatus::UnSend,
-            },
+            status: row.status.into(),
             is_revoked: row.is_revoked,
-            priority: serde_json::from_value(serde_json::Value::String(row.priority.clone()))
-                .unwrap_or_default(),
+            priority: row.priority.into(),
             nick: sender.map(|u| u.nick.clone()).unwrap_or_default(),
             avatar: sender.map(|u| u.avatar.clone()).unwrap_or_default(),
             is_peer_read: conversation_type == ConversationType::C2c
