@@ -1,4 +1,8 @@
 //! Authentication: password hashing, tokens, and the viewer of a request.
+//!
+//! [`viewer_from_token`] is the one place a token becomes a [`Viewer`]: the
+//! GraphQL HTTP and WebSocket endpoints, the compat routes and file downloads
+//! all go through it, so they agree on what a valid token is.
 
 pub mod password;
 pub mod token;
@@ -6,11 +10,26 @@ pub mod token;
 pub use password::PasswordHasher;
 pub use token::{Claims, TokenKeys};
 
+use crate::error::AppResult;
+
 /// The authenticated user a request acts for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Viewer {
     /// The user's ID (username).
     pub user_id: String,
+}
+
+/// The viewer a bare token (no `Bearer ` scheme) stands for, or
+/// `UNAUTHENTICATED` "invalid or expired token".
+///
+/// Callers that take `Authorization`-style values strip the scheme first with
+/// [`strip_bearer`] (or get the token from [`token_from_headers`]); a `Bearer `
+/// prefix is not stripped here, so a `token` header or `?token=` parameter
+/// keeps accepting only the bare token.
+pub fn viewer_from_token(keys: &TokenKeys, token: &str) -> AppResult<Viewer> {
+    keys.verify(token).map(|claims| Viewer {
+        user_id: claims.sub,
+    })
 }
 
 /// Pull a token out of the HTTP headers: `token: <jwt>` (the seed's form) or
@@ -36,5 +55,48 @@ pub fn strip_bearer(value: &str) -> Option<String> {
         Some(rest.trim().to_string())
     } else {
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys() -> TokenKeys {
+        TokenKeys::new(b"test secret of enough length", "imgql-test", 3600)
+    }
+
+    #[test]
+    fn a_valid_token_gives_its_user_as_viewer() {
+        let keys = keys();
+        let token = keys.issue("alice").expect("issue");
+        let viewer = viewer_from_token(&keys, &token).expect("valid token");
+        assert_eq!(viewer.user_id, "alice");
+    }
+
+    #[test]
+    fn an_invalid_token_is_unauthenticated_with_the_usual_message() {
+        let err = viewer_from_token(&keys(), "not-a-jwt").expect_err("invalid token");
+        assert_eq!(err.code(), "UNAUTHENTICATED");
+        assert_eq!(err.message(), "invalid or expired token");
+    }
+
+    #[test]
+    fn a_token_signed_with_other_keys_is_refused() {
+        let other = TokenKeys::new(b"another secret of enough length", "imgql-test", 3600);
+        let token = other.issue("mallory").expect("issue");
+        assert!(viewer_from_token(&keys(), &token).is_err());
+    }
+
+    #[test]
+    fn the_bearer_scheme_is_left_to_the_caller() {
+        let keys = keys();
+        let token = keys.issue("alice").expect("issue");
+        assert!(viewer_from_token(&keys, &format!("Bearer {token}")).is_err());
+        let stripped = strip_bearer(&format!("bearer  {token} ")).expect("bearer value");
+        assert_eq!(
+            viewer_from_token(&keys, &stripped).map(|v| v.user_id).ok(),
+            Some("alice".to_string())
+        );
     }
 }

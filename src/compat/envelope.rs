@@ -10,7 +10,7 @@ use serde::{de::DeserializeOwned, Serialize};
 use serde_json::json;
 
 use crate::{
-    auth::{token_from_headers, Viewer},
+    auth::{token_from_headers, viewer_from_token, Viewer},
     error::AppError,
     state::AppState,
 };
@@ -80,10 +80,7 @@ where
                 "a token is required: send `token` or `Authorization: Bearer`".into(),
             )
         })?;
-        let claims = state.keys.verify(&token)?;
-        Ok(CompatViewer(Viewer {
-            user_id: claims.sub,
-        }))
+        viewer_from_token(&state.keys, &token).map(CompatViewer)
     }
 }
 

@@ -17,7 +17,10 @@ use super::{
     media,
     service::{self, Download, MediaKind, Variant},
 };
-use crate::{auth::token_from_headers, state::AppState};
+use crate::{
+    auth::{token_from_headers, viewer_from_token},
+    state::AppState,
+};
 
 /// How long clients may reuse a download (the bytes of a fileID never change).
 const CACHE_CONTROL: &str = "private, max-age=86400";
@@ -132,9 +135,11 @@ async fn serve(
     query: Result<Query<TokenParam>, QueryRejection>,
 ) -> Response {
     let token = token_from_headers(headers).or_else(|| query.ok().and_then(|Query(q)| q.token));
+    // A bad token reads as no token: both answer 404, so a download never
+    // tells whether a file exists to someone who may not see it.
     let viewer = token
-        .and_then(|t| state.keys.verify(&t).ok())
-        .map(|c| c.sub);
+        .and_then(|t| viewer_from_token(&state.keys, &t).ok())
+        .map(|v| v.user_id);
     let download = match service::find_download(state, viewer.as_deref(), file_id, variant).await {
         Ok(download) => download,
         Err(err) if err.code() == "NOT_FOUND" => return not_found(),

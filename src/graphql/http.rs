@@ -22,7 +22,7 @@ use super::{
     ws::{self, InitRejection, WsConfig},
 };
 use crate::{
-    auth::{token_from_headers, Viewer},
+    auth::{strip_bearer, token_from_headers, viewer_from_token},
     error::AppError,
     files::multipart,
     state::AppState,
@@ -71,10 +71,8 @@ fn negotiate(headers: &HeaderMap) -> Option<ResponseType> {
 fn auth_from(state: &HttpState, headers: &HeaderMap) -> Auth {
     match token_from_headers(headers) {
         None => Auth::Anonymous,
-        Some(token) => match state.app.keys.verify(&token) {
-            Ok(claims) => Auth::Viewer(Viewer {
-                user_id: claims.sub,
-            }),
+        Some(token) => match viewer_from_token(&state.app.keys, &token) {
+            Ok(viewer) => Auth::Viewer(viewer),
             Err(_) => Auth::Invalid,
         },
     }
@@ -388,15 +386,12 @@ fn on_connection_init(app: &AppState, payload: serde_json::Value) -> Result<Data
             "a token is required in connection_init".into(),
         ));
     };
-    let token = crate::auth::strip_bearer(&raw).unwrap_or(raw);
-    let claims = app
-        .keys
-        .verify(&token)
+    // Every field may carry `Bearer <jwt>`, not only the `Authorization` ones.
+    let token = strip_bearer(&raw).unwrap_or(raw);
+    let viewer = viewer_from_token(&app.keys, &token)
         .map_err(|_| InitRejection::Unauthenticated("invalid or expired token".into()))?;
     let mut data = Data::default();
-    data.insert(app.presence.connect(&claims.sub));
-    data.insert(Auth::Viewer(Viewer {
-        user_id: claims.sub,
-    }));
+    data.insert(app.presence.connect(&viewer.user_id));
+    data.insert(Auth::Viewer(viewer));
     Ok(data)
 }

@@ -1,0 +1,131 @@
+//! GraphQL over WebSocket for `/graphql/ws`.
+//!
+//! Our own protocol engine instead of `async_graphql_axum::GraphQLWebSocket`,
+//! because the stock one deviates from the graphql-ws `PROTOCOL.md` in ways
+//! clients notice: a rejected `connection_init` closes with 1002 instead of
+//! 4403, a subscribe before the ack closes with 1011 instead of 4401, there is
+//! no 4408 initialisation timeout, a duplicate operation id silently replaces
+//! the running one instead of closing with 4409, and long close reasons are
+//! not truncated to the 123 bytes a close frame can carry.
+//!
+//! Two subprotocols are spoken, picked from `Sec-WebSocket-Protocol`:
+//!
+//! * `graphql-transport-ws` (the `graphql-ws` library, the default when the
+//!   client names none): `connection_init`, `ping`, `pong`, `subscribe`,
+//!   `complete` from the client; `connection_ack`, `ping`, `pong`, `next`,
+//!   `error`, `complete` from the server.
+//! * `graphql-ws` (legacy `subscriptions-transport-ws`): `connection_init`,
+//!   `start`, `stop`, `connection_terminate` from the client;
+//!   `connection_ack`, `ka`, `data`, `error`, `complete`, `connection_error`
+//!   from the server.
+//!
+//! Beware the naming in async-graphql: [`WebSocketProtocols::GraphQLWS`] is
+//! the *current* `graphql-transport-ws` subprotocol and
+//! [`WebSocketProtocols::SubscriptionsTransportWS`] the *legacy* `graphql-ws`.
+//!
+//! The module is in two parts: [`protocol`] is the protocol as data (parsing,
+//! encoding, close codes; no I/O), and `connection` serves one socket with it.
+//! This file holds what the HTTP handler needs: [`WsConfig`],
+//! [`InitRejection`], [`configure_upgrade`], [`negotiated_protocol`] and
+//! [`serve_socket`].
+
+mod connection;
+pub mod protocol;
+
+use std::time::Duration;
+
+use async_graphql::http::WebSocketProtocols;
+use axum::{extract::ws::WebSocketUpgrade, http::HeaderValue};
+
+pub use connection::serve_socket;
+pub use protocol::{close_code, truncate_reason, MAX_CLOSE_REASON_BYTES, SUBPROTOCOLS};
+
+/// Limits and timings of one socket.
+#[derive(Clone, Debug)]
+pub struct WsConfig {
+    /// Time the client has to get a `connection_init` acknowledged, counted
+    /// from the upgrade and including the time `on_init` takes; then the
+    /// socket is closed with 4408 "Connection initialisation timeout".
+    pub init_timeout: Duration,
+    /// Period of the server's keepalive: a WebSocket Ping frame always, plus a
+    /// `ping` (graphql-transport-ws) or `ka` (graphql-ws) message once the
+    /// connection is acknowledged. A client from which nothing at all (not
+    /// even a Pong) arrived for two periods is considered dead and dropped.
+    /// A write that makes no progress for two periods (at least 10 s) also
+    /// drops the socket. Zero disables the keepalive and the idle check.
+    pub keepalive_interval: Duration,
+    /// Running operations allowed per socket. One more is refused with an
+    /// `error` message for its id (a GraphQL error with
+    /// `extensions.code = "RATE_LIMITED"`); the socket stays open.
+    pub max_subscriptions: usize,
+    /// Largest client message in bytes; a larger one closes the socket with
+    /// 1009 "Message too big".
+    pub max_message_bytes: usize,
+}
+
+impl Default for WsConfig {
+    fn default() -> Self {
+        Self {
+            init_timeout: Duration::from_secs(10),
+            keepalive_interval: Duration::from_secs(15),
+            max_subscriptions: 100,
+            max_message_bytes: 64 * 1024,
+        }
+    }
+}
+
+impl WsConfig {
+    /// A write that makes no progress for this long means the client is gone.
+    fn write_stall_limit(&self) -> Duration {
+        self.keepalive_interval
+            .saturating_mul(2)
+            .max(Duration::from_secs(10))
+    }
+}
+
+/// Why a `connection_init` was refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum InitRejection {
+    /// The credentials in the init payload were missing or invalid. The
+    /// socket is closed with 4403 and this text as the reason (truncated to
+    /// [`MAX_CLOSE_REASON_BYTES`]; "Forbidden" if empty), so keep it short
+    /// and free of secrets. Legacy clients also get it in `connection_error`.
+    Unauthenticated(String),
+}
+
+/// Build the upgrade with small buffers (axum's default read buffer is 128 KiB
+/// per socket) and the message size limit of `config`, answering with the
+/// first of [`SUBPROTOCOLS`] the client offers.
+///
+/// Read the outcome with [`negotiated_protocol`] on the value this returns.
+pub fn configure_upgrade(upgrade: WebSocketUpgrade, config: &WsConfig) -> WebSocketUpgrade {
+    let mut upgrade = upgrade
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(4 * 1024)
+        // Bounds what piles up if writes to the TCP stream keep failing.
+        .max_write_buffer_size(256 * 1024)
+        // Checked against the frame header, before the payload is buffered.
+        .max_frame_size(config.max_message_bytes)
+        .max_message_size(config.max_message_bytes);
+    // axum has already split the header into one value per offered name.
+    let chosen =
+        protocol::select_subprotocol(upgrade.requested_protocols().map(HeaderValue::as_bytes));
+    if let Some(chosen) = chosen {
+        upgrade.set_selected_protocol(HeaderValue::from_static(chosen));
+    }
+    upgrade
+}
+
+/// The subprotocol that `upgrade` will answer with, as async-graphql's enum;
+/// `graphql-transport-ws` when the client offered none of ours.
+///
+/// Use this rather than `async_graphql_axum::GraphQLProtocol`: that extractor
+/// rejects a request without the header (400), keeps its value private, and
+/// follows the client's order while we answer in ours, so the two can
+/// disagree when a client offers both.
+pub fn negotiated_protocol<F>(upgrade: &WebSocketUpgrade<F>) -> WebSocketProtocols {
+    upgrade
+        .selected_protocol()
+        .and_then(|value| protocol::protocol_named(value.as_bytes()))
+        .unwrap_or(WebSocketProtocols::GraphQLWS)
+}
