@@ -208,7 +208,7 @@ impl<'s> Change<'s> {
             }
         }
         for group_id in std::mem::take(&mut self.announce) {
-            match super::service::snapshot(state, &group_id).await {
+            match super::views::snapshot(state, &group_id).await {
                 Ok(Some(group)) => state.bus.publish(
                     Topic::Group(group_id.clone()),
                     Arc::new(Event::GroupChanged {

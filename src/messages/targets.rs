@@ -8,7 +8,7 @@ use super::types::{ConversationType, SYSTEM_CONVERSATION_ID};
 use crate::{
     blacklist::service as blacklist,
     error::{AppError, AppResult},
-    groups::service as groups,
+    groups::hooks as groups,
     realtime::Topic,
     state::AppState,
     users::{service as users, validate},
