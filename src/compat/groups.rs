@@ -14,7 +14,7 @@ use crate::{
     conversations::types::MessageRemindType,
     error::{AppError, AppResult},
     groups::{
-        members, service,
+        joining, lifecycle, members, queries,
         types::{
             CreateGroupInput, GroupJoinOption, GroupMemberInput, GroupMemberRole, GroupType,
             HandleAction, UpdateGroupProfileInput,
@@ -105,7 +105,7 @@ async fn get_group_list(
     CompatViewer(viewer): CompatViewer,
     CompatJson(_): CompatJson<Empty>,
 ) -> CompatResult {
-    let list = service::get_group_list(&state, &viewer.user_id).await?;
+    let list = queries::get_group_list(&state, &viewer.user_id).await?;
     ok(json!({ "groupList": list }))
 }
 
@@ -114,7 +114,7 @@ async fn get_group_profile(
     CompatViewer(viewer): CompatViewer,
     CompatJson(body): CompatJson<GroupIdBody>,
 ) -> CompatResult {
-    let group = service::get_group_profile(&state, &viewer.user_id, &body.group_id).await?;
+    let group = queries::get_group_profile(&state, &viewer.user_id, &body.group_id).await?;
     ok(json!({ "group": group }))
 }
 
@@ -123,7 +123,7 @@ async fn search_group_by_id(
     CompatViewer(viewer): CompatViewer,
     CompatJson(body): CompatJson<GroupIdBody>,
 ) -> CompatResult {
-    let group = service::search_group_by_id(&state, &viewer.user_id, &body.group_id).await?;
+    let group = queries::search_group_by_id(&state, &viewer.user_id, &body.group_id).await?;
     ok(json!({ "group": group }))
 }
 
@@ -184,7 +184,7 @@ async fn create_group(
         member_list,
         group_custom_field: loose_fields(body.group_custom_field)?,
     };
-    let group = service::create_group(&state, &viewer.user_id, input).await?;
+    let group = lifecycle::create_group(&state, &viewer.user_id, input).await?;
     ok(json!({ "group": group }))
 }
 
@@ -193,7 +193,7 @@ async fn dismiss_group(
     CompatViewer(viewer): CompatViewer,
     CompatJson(body): CompatJson<GroupIdBody>,
 ) -> CompatResult {
-    let id = service::dismiss_group(&state, &viewer.user_id, &body.group_id).await?;
+    let id = lifecycle::dismiss_group(&state, &viewer.user_id, &body.group_id).await?;
     ok(json!({ "groupID": id }))
 }
 
@@ -228,7 +228,7 @@ async fn update_group_profile(
         mute_all_members: body.mute_all_members,
         group_custom_field: loose_fields(body.group_custom_field)?,
     };
-    let group = service::update_group_profile(&state, &viewer.user_id, input).await?;
+    let group = lifecycle::update_group_profile(&state, &viewer.user_id, input).await?;
     ok(json!({ "group": group }))
 }
 
@@ -245,7 +245,7 @@ async fn join_group(
     CompatViewer(viewer): CompatViewer,
     CompatJson(body): CompatJson<JoinBody>,
 ) -> CompatResult {
-    let result = service::join_group(
+    let result = joining::join_group(
         &state,
         &viewer.user_id,
         &body.group_id,
@@ -260,7 +260,7 @@ async fn quit_group(
     CompatViewer(viewer): CompatViewer,
     CompatJson(body): CompatJson<GroupIdBody>,
 ) -> CompatResult {
-    let id = service::quit_group(&state, &viewer.user_id, &body.group_id).await?;
+    let id = lifecycle::quit_group(&state, &viewer.user_id, &body.group_id).await?;
     ok(json!({ "groupID": id }))
 }
 
@@ -279,7 +279,7 @@ async fn change_group_owner(
     CompatJson(body): CompatJson<ChangeOwnerBody>,
 ) -> CompatResult {
     let group =
-        service::change_group_owner(&state, &viewer.user_id, &body.group_id, &body.new_owner_id)
+        lifecycle::change_group_owner(&state, &viewer.user_id, &body.group_id, &body.new_owner_id)
             .await?;
     ok(json!({ "group": group }))
 }
@@ -326,7 +326,7 @@ impl HandleBody {
                 ))
             }
         };
-        service::application_id_of_notice(state, viewer, &message_id).await
+        joining::application_id_of_notice(state, viewer, &message_id).await
     }
 }
 
@@ -336,7 +336,7 @@ async fn handle_group_application(
     CompatJson(body): CompatJson<HandleBody>,
 ) -> CompatResult {
     let application_id = body.application_id(&state, &viewer.user_id).await?;
-    let group = service::handle_group_application(
+    let group = joining::handle_group_application(
         &state,
         &viewer.user_id,
         &application_id,
@@ -360,7 +360,7 @@ async fn set_message_remind_type(
     CompatViewer(viewer): CompatViewer,
     CompatJson(body): CompatJson<RemindBody>,
 ) -> CompatResult {
-    let group = service::set_message_remind_type(
+    let group = members::set_message_remind_type(
         &state,
         &viewer.user_id,
         &body.group_id,

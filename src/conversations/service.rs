@@ -11,7 +11,7 @@ use sea_orm::{
 use super::types::{ConversationView, LastMessage, MessageRemindType};
 use crate::{
     error::{AppError, AppResult},
-    groups::service as groups,
+    groups::hooks as groups,
     messages::{store, targets, types::ConversationType},
     state::AppState,
     users::{service as users, types::Profile},

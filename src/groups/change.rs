@@ -130,7 +130,7 @@ impl<'s> Change<'s> {
             tracing::warn!(code = err.code(), "could not publish group tips");
         }
         for group_id in announce {
-            match super::service::snapshot(state, &group_id).await {
+            match super::views::snapshot(state, &group_id).await {
                 Ok(Some(group)) => committed.publish(
                     Topic::Group(group_id.clone()),
                     Arc::new(Event::GroupChanged {

@@ -1,22 +1,50 @@
-//! GraphQL adapters of groups and members, and the live `groupUpdated` event.
+//! GraphQL adapters of groups and members: queries, mutations, the live
+//! `groupUpdated` event, and the viewer-dependent fields of `Group`
+//! (`selfInfo`, `lastMessage`).
 
-use async_graphql::{Context, Object, Subscription, ID};
+use async_graphql::{ComplexObject, Context, Object, Subscription, ID};
 use futures_util::{Stream, StreamExt};
 
 use super::{
-    members, service,
+    joining, lifecycle, members, queries,
     types::{
         AddGroupMemberResult, CreateGroupInput, DeleteGroupMemberResult, GroupMemberList,
-        GroupMemberRole, GroupMemberView, GroupView, HandleAction, JoinGroupResult,
+        GroupMemberRole, GroupMemberView, GroupSelfInfo, GroupView, HandleAction, JoinGroupResult,
         UpdateGroupProfileInput,
     },
+    views,
 };
 use crate::{
-    conversations::types::MessageRemindType,
+    conversations::types::{LastMessage, MessageRemindType},
     graphql::ContextExt,
     messages::{events::Event, feed::viewer_feed},
     users::types::CustomFieldInput,
 };
+
+// Built for one viewer, a group carries its viewer part; built once for
+// every member (live events), it resolves that part per viewer here.
+#[ComplexObject]
+impl GroupView {
+    /// The viewer's membership; null for non-members.
+    #[graphql(name = "selfInfo")]
+    async fn self_info(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<GroupSelfInfo>> {
+        if let Some(part) = &self.viewer {
+            return Ok(part.self_info.clone());
+        }
+        let viewer = ctx.viewer()?;
+        Ok(views::self_info(ctx.state()?, &viewer.user_id, &self.group_id).await?)
+    }
+
+    /// The newest message of the group the viewer can see.
+    #[graphql(name = "lastMessage")]
+    async fn last_message(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<LastMessage>> {
+        if let Some(part) = &self.viewer {
+            return Ok(part.last_message.clone());
+        }
+        let viewer = ctx.viewer()?;
+        Ok(views::last_message(ctx.state()?, &viewer.user_id, &self.group_id).await?)
+    }
+}
 
 /// Group and member queries.
 #[derive(Default)]
@@ -28,7 +56,7 @@ impl GroupsQuery {
     #[graphql(name = "getGroupList")]
     async fn get_group_list(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<GroupView>> {
         let viewer = ctx.viewer()?;
-        Ok(service::get_group_list(ctx.state()?, &viewer.user_id).await?)
+        Ok(queries::get_group_list(ctx.state()?, &viewer.user_id).await?)
     }
 
     /// A group's profile: everything for members, public fields for others.
@@ -40,7 +68,7 @@ impl GroupsQuery {
     ) -> async_graphql::Result<Option<GroupView>> {
         let viewer = ctx.viewer()?;
         Ok(Some(
-            service::get_group_profile(ctx.state()?, &viewer.user_id, &group_id).await?,
+            queries::get_group_profile(ctx.state()?, &viewer.user_id, &group_id).await?,
         ))
     }
 
@@ -53,7 +81,7 @@ impl GroupsQuery {
     ) -> async_graphql::Result<Option<GroupView>> {
         let viewer = ctx.viewer()?;
         Ok(Some(
-            service::search_group_by_id(ctx.state()?, &viewer.user_id, &group_id).await?,
+            queries::search_group_by_id(ctx.state()?, &viewer.user_id, &group_id).await?,
         ))
     }
 
@@ -126,7 +154,7 @@ impl GroupsMutation {
     ) -> async_graphql::Result<Option<GroupView>> {
         let viewer = ctx.viewer()?;
         Ok(Some(
-            service::create_group(ctx.state()?, &viewer.user_id, input).await?,
+            lifecycle::create_group(ctx.state()?, &viewer.user_id, input).await?,
         ))
     }
 
@@ -139,7 +167,7 @@ impl GroupsMutation {
     ) -> async_graphql::Result<Option<String>> {
         let viewer = ctx.viewer()?;
         Ok(Some(
-            service::dismiss_group(ctx.state()?, &viewer.user_id, &group_id).await?,
+            lifecycle::dismiss_group(ctx.state()?, &viewer.user_id, &group_id).await?,
         ))
     }
 
@@ -152,7 +180,7 @@ impl GroupsMutation {
     ) -> async_graphql::Result<Option<GroupView>> {
         let viewer = ctx.viewer()?;
         Ok(Some(
-            service::update_group_profile(ctx.state()?, &viewer.user_id, input).await?,
+            lifecycle::update_group_profile(ctx.state()?, &viewer.user_id, input).await?,
         ))
     }
 
@@ -166,7 +194,7 @@ impl GroupsMutation {
     ) -> async_graphql::Result<Option<JoinGroupResult>> {
         let viewer = ctx.viewer()?;
         Ok(Some(
-            service::join_group(
+            joining::join_group(
                 ctx.state()?,
                 &viewer.user_id,
                 &group_id,
@@ -185,7 +213,7 @@ impl GroupsMutation {
     ) -> async_graphql::Result<Option<String>> {
         let viewer = ctx.viewer()?;
         Ok(Some(
-            service::quit_group(ctx.state()?, &viewer.user_id, &group_id).await?,
+            lifecycle::quit_group(ctx.state()?, &viewer.user_id, &group_id).await?,
         ))
     }
 
@@ -199,7 +227,7 @@ impl GroupsMutation {
     ) -> async_graphql::Result<Option<GroupView>> {
         let viewer = ctx.viewer()?;
         Ok(Some(
-            service::change_group_owner(ctx.state()?, &viewer.user_id, &group_id, &new_owner_id)
+            lifecycle::change_group_owner(ctx.state()?, &viewer.user_id, &group_id, &new_owner_id)
                 .await?,
         ))
     }
@@ -215,7 +243,7 @@ impl GroupsMutation {
     ) -> async_graphql::Result<Option<GroupView>> {
         let viewer = ctx.viewer()?;
         Ok(Some(
-            service::handle_group_application(
+            joining::handle_group_application(
                 ctx.state()?,
                 &viewer.user_id,
                 &application_id,
@@ -236,7 +264,7 @@ impl GroupsMutation {
     ) -> async_graphql::Result<Option<GroupView>> {
         let viewer = ctx.viewer()?;
         Ok(Some(
-            service::set_message_remind_type(
+            members::set_message_remind_type(
                 ctx.state()?,
                 &viewer.user_id,
                 &group_id,
@@ -403,7 +431,7 @@ impl GroupsSubscription {
                         _ => return None,
                     },
                 };
-                match service::find_view(&state, &viewer, &group_id).await {
+                match views::find_view(&state, &viewer, &group_id).await {
                     Ok(view) => view.map(Ok),
                     Err(err) => Some(Err(err.into())),
                 }

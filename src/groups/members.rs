@@ -1,26 +1,29 @@
 //! Member operations: lists, profiles, online counts, adding and removing,
-//! muting, roles, cards and custom fields, with the who-may-act-on-whom rules.
+//! muting, roles, cards and custom fields, with the who-may-act-on-whom
+//! rules, and each member's own remind type.
 
 use std::collections::HashMap;
 
-use entity::{blacklist, group_members};
+use entity::{blacklist, channels, conversation_states, group_members, groups};
 use sea_orm::{sea_query::Expr, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::{
-    change::{ensure_system_channels, Change},
+    preamble::{any_member, begin_as_member, check_standing, open_as_member, Acting, Audience},
+    queries::{load_group, member_ids, require_member, require_target, role_of, to_json},
     rules::may_edit_member,
-    service::{
-        admit, load_group, member_count, member_ids, notice, notice_op, remove_members,
-        require_member, require_target, role_of, tip, tip_op, to_json, view_for, Newcomer,
-    },
+    steps::{admit, member_count, notice, notice_op, remove_members, tip, tip_op, Newcomer},
     types::{
         AddGroupMemberResult, DeleteGroupMemberResult, GroupMemberList, GroupMemberRole,
-        GroupMemberView, GroupType, MemberChange,
+        GroupMemberView, GroupType, GroupView, MemberChange,
     },
+    views::view_for,
 };
 use crate::{
+    conversations::types::MessageRemindType,
     error::{AppError, AppResult},
+    messages::events::Event,
     messages::payload::GroupTipMember,
+    realtime::Topic,
     state::AppState,
     users::{
         service as users,
@@ -168,16 +171,7 @@ pub async fn add_group_member(
     ids: &[String],
 ) -> AppResult<AddGroupMemberResult> {
     let ids = validate::user_id_list("userIDList", ids, MAX_MEMBER_IDS)?;
-    let group = load_group(&state.db, group_id).await?;
-    let me = require_member(&state.db, group_id, viewer).await?;
-    let group_type = GroupType::parse(&group.group_type);
-    if !group_type.may_add(role_of(&me)) {
-        return Err(AppError::Forbidden(if group_type.allows_adding() {
-            "only the owner and admins may add members".into()
-        } else {
-            "members cannot be added to an AVChatRoom".into()
-        }));
-    }
+    let group = check_standing(&state.db, group_id, viewer, adds).await?;
     let known = users::load_users(state, &ids).await?;
     let blocking: Vec<String> = blacklist::Entity::find()
         .select_only()
@@ -199,17 +193,9 @@ pub async fn add_group_member(
     let mut existed = Vec::new();
     let mut success = Vec::new();
     if !candidates.is_empty() {
-        let system = ensure_system_channels(state, &candidates).await?;
-        let mut locks: Vec<i64> = vec![group.channel_id];
-        locks.extend(system.values().copied());
-        let mut change = Change::begin(state, &locks).await?;
-        let group = load_group(change.tx()?, group_id).await?;
-        let me = require_member(change.tx()?, group_id, viewer).await?;
-        if !group_type.may_add(role_of(&me)) {
-            return Err(AppError::Forbidden(
-                "only the owner and admins may add members".into(),
-            ));
-        }
+        let Acting {
+            mut change, group, ..
+        } = open_as_member(state, &group, viewer, adds, Audience::Users(&candidates)).await?;
         let members: Vec<String> = group_members::Entity::find()
             .select_only()
             .column(group_members::Column::UserId)
@@ -244,6 +230,19 @@ pub async fn add_group_member(
     })
 }
 
+/// The [`Rule`](super::preamble::Rule) of adding members: by type and role.
+fn adds(group: &groups::Model, me: &group_members::Model) -> AppResult<()> {
+    let group_type = GroupType::parse(&group.group_type);
+    if !group_type.may_add(role_of(me)) {
+        return Err(AppError::Forbidden(if group_type.allows_adding() {
+            "only the owner and admins may add members".into()
+        } else {
+            "members cannot be added to an AVChatRoom".into()
+        }));
+    }
+    Ok(())
+}
+
 /// Remove members (the owner anyone but themselves; admins ordinary members,
 /// where the type has admins). Users who are not members are left out.
 pub async fn delete_group_member(
@@ -255,19 +254,18 @@ pub async fn delete_group_member(
 ) -> AppResult<DeleteGroupMemberResult> {
     let ids = validate::user_id_list("userIDList", ids, MAX_MEMBER_IDS)?;
     validate::max_bytes("reason", reason, MAX_REASON_BYTES)?;
-    let group = load_group(&state.db, group_id).await?;
-    require_member(&state.db, group_id, viewer).await?;
+    let group = check_standing(&state.db, group_id, viewer, any_member).await?;
     if ids.iter().any(|id| id == viewer) {
         return Err(AppError::Forbidden(
             "you cannot remove yourself: use quitGroup".into(),
         ));
     }
-    let system = ensure_system_channels(state, &ids).await?;
-    let mut locks: Vec<i64> = vec![group.channel_id];
-    locks.extend(system.values().copied());
-    let mut change = Change::begin(state, &locks).await?;
-    let group = load_group(change.tx()?, group_id).await?;
-    let me = require_member(change.tx()?, group_id, viewer).await?;
+    let Acting {
+        mut change,
+        group,
+        me,
+        ..
+    } = open_as_member(state, &group, viewer, any_member, Audience::Users(&ids)).await?;
     let group_type = GroupType::parse(&group.group_type);
     let targets = if ids.is_empty() {
         Vec::new()
@@ -331,11 +329,12 @@ pub async fn set_group_member_mute_time(
             format!("must be 0 to {MAX_MUTE_SECONDS} seconds"),
         ));
     }
-    let group = load_group(&state.db, group_id).await?;
-    require_member(&state.db, group_id, viewer).await?;
-    let mut change = Change::begin(state, &[group.channel_id]).await?;
-    let group = load_group(change.tx()?, group_id).await?;
-    let me = require_member(change.tx()?, group_id, viewer).await?;
+    let Acting {
+        mut change,
+        group,
+        me,
+        ..
+    } = begin_as_member(state, group_id, viewer, any_member, Audience::Nobody).await?;
     let group_type = GroupType::parse(&group.group_type);
     if !group_type.allows_muting() {
         return Err(AppError::Forbidden(format!(
@@ -390,14 +389,20 @@ pub async fn set_group_member_role(
             "must be Admin or Member: use changeGroupOwner",
         ));
     }
-    let group = load_group(&state.db, group_id).await?;
-    require_member(&state.db, group_id, viewer).await?;
-    let system = ensure_system_channels(state, &[user.to_owned()]).await?;
-    let mut locks: Vec<i64> = vec![group.channel_id];
-    locks.extend(system.values().copied());
-    let mut change = Change::begin(state, &locks).await?;
-    let group = load_group(change.tx()?, group_id).await?;
-    let me = require_member(change.tx()?, group_id, viewer).await?;
+    let notified = [user.to_owned()];
+    let Acting {
+        mut change,
+        group,
+        me,
+        ..
+    } = begin_as_member(
+        state,
+        group_id,
+        viewer,
+        any_member,
+        Audience::Users(&notified),
+    )
+    .await?;
     let group_type = GroupType::parse(&group.group_type);
     if !group_type.has_admins() {
         return Err(AppError::Forbidden(format!(
@@ -513,4 +518,60 @@ pub async fn set_group_member_custom_field(
             .await?;
     }
     member_change(state, viewer, group_id, &user).await
+}
+
+/// How the viewer wants a group's messages: `Discard` stops live delivery
+/// and unread counting, `AcceptNotNotify` stops unread counting.
+pub async fn set_message_remind_type(
+    state: &AppState,
+    viewer: &str,
+    group_id: &str,
+    remind: MessageRemindType,
+) -> AppResult<GroupView> {
+    let group = load_group(&state.db, group_id).await?;
+    require_member(&state.db, group_id, viewer).await?;
+    let conversation_id = format!("GROUP{group_id}");
+    // The channel lock pins the sequence the change applies from: no message
+    // of the group is between allocation and publishing meanwhile.
+    let order = state.channel_locks.lock(group.channel_id).await;
+    let since_seq = channels::Entity::find_by_id(group.channel_id)
+        .one(&state.db)
+        .await?
+        .map(|c| c.last_seq)
+        .unwrap_or(0);
+    {
+        let _gate = state.write_guard().await;
+        conversation_states::Entity::update_many()
+            .col_expr(
+                conversation_states::Column::RemindType,
+                Expr::value(remind.as_str()),
+            )
+            .col_expr(
+                conversation_states::Column::UpdatedAt,
+                Expr::value(unix_now()),
+            )
+            .filter(conversation_states::Column::UserId.eq(viewer))
+            .filter(conversation_states::Column::ConversationId.eq(&conversation_id))
+            .exec(&state.db)
+            .await?;
+    }
+    let topic = Topic::User(viewer.to_owned());
+    state.bus.publish(
+        topic.clone(),
+        std::sync::Arc::new(Event::RemindChanged {
+            user: viewer.to_owned(),
+            group_id: group_id.to_owned(),
+            discard: remind == MessageRemindType::Discard,
+            since_seq,
+        }),
+    );
+    drop(order);
+    state.bus.publish(
+        topic,
+        std::sync::Arc::new(Event::ConversationChanged {
+            user: viewer.to_owned(),
+            conversation_id,
+        }),
+    );
+    view_for(state, viewer, group_id).await
 }

@@ -1,9 +1,22 @@
 //! Groups and their members: the rules of SPEC sections 6 and 7, tips and
 //! system notices, and the live `groupUpdated` event.
+//!
+//! Operations by concern: [`lifecycle`] (create, profile, owner, quit,
+//! dismiss), [`joining`] (join, apply, applications), [`members`], and
+//! [`queries`]; [`views`] builds what they return, [`hooks`] is what
+//! messaging and conversations ask of groups. Every change opens through
+//! `preamble` and runs as one `change::Change`.
 
 mod change;
 pub mod graphql;
+pub mod hooks;
+pub mod joining;
+pub mod lifecycle;
 pub mod members;
+mod preamble;
+pub mod queries;
 pub mod rules;
-pub mod service;
+mod steps;
 pub mod types;
+pub mod validate;
+pub mod views;

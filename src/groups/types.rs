@@ -1,12 +1,11 @@
 //! API types of groups and members, shared by GraphQL and compat JSON; enum
 //! values are TIM's constants verbatim.
 
-use async_graphql::{ComplexObject, Context, Enum, InputObject, SimpleObject};
+use async_graphql::{Enum, InputObject, SimpleObject};
 use serde::{Deserialize, Serialize};
 
 use crate::{
     conversations::types::{LastMessage, MessageRemindType},
-    graphql::ContextExt,
     users::types::{CustomField, CustomFieldInput},
 };
 
@@ -155,33 +154,11 @@ pub struct GroupView {
     pub group_custom_field: Vec<CustomField>,
     /// The sequence the next message will get (members only; 0 otherwise).
     pub next_message_seq: i64,
-    /// `None` when built for every member at once (live events).
+    /// `None` when built for every member at once (live events); the
+    /// `selfInfo` and `lastMessage` resolvers are in [`super::graphql`].
     #[graphql(skip)]
     #[serde(flatten)]
     pub viewer: Option<ViewerPart>,
-}
-
-#[ComplexObject]
-impl GroupView {
-    /// The viewer's membership; null for non-members.
-    #[graphql(name = "selfInfo")]
-    async fn self_info(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<GroupSelfInfo>> {
-        if let Some(part) = &self.viewer {
-            return Ok(part.self_info.clone());
-        }
-        let viewer = ctx.viewer()?;
-        Ok(super::service::self_info(ctx.state()?, &viewer.user_id, &self.group_id).await?)
-    }
-
-    /// The newest message of the group the viewer can see.
-    #[graphql(name = "lastMessage")]
-    async fn last_message(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<LastMessage>> {
-        if let Some(part) = &self.viewer {
-            return Ok(part.last_message.clone());
-        }
-        let viewer = ctx.viewer()?;
-        Ok(super::service::last_message(ctx.state()?, &viewer.user_id, &self.group_id).await?)
-    }
 }
 
 /// A member of a group.

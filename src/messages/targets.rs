@@ -11,7 +11,7 @@ use super::{
 use crate::{
     blacklist::service as blacklist,
     error::{AppError, AppResult},
-    groups::service as groups,
+    groups::hooks as groups,
     realtime::Topic,
     state::AppState,
     users::{service as users, validate},
