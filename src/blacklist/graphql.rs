@@ -5,7 +5,7 @@ use futures_util::Stream;
 
 use super::service;
 use crate::{
-    graphql::ContextExt,
+    graphql::context::ContextExt,
     messages::events::Event,
     realtime::{
         stream::{select_events, topic_events},

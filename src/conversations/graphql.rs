@@ -3,7 +3,7 @@
 use async_graphql::{Context, Object};
 
 use super::{service, types::ConversationView};
-use crate::graphql::ContextExt;
+use crate::graphql::context::ContextExt;
 
 /// Conversation queries.
 #[derive(Default)]

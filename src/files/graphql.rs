@@ -9,7 +9,7 @@ use super::{
     service,
     types::UploadedFile,
 };
-use crate::{error::AppError, graphql::ContextExt};
+use crate::{error::AppError, graphql::context::ContextExt};
 
 /// A file sent with the request, per the GraphQL multipart request spec.
 ///

@@ -15,7 +15,8 @@ use tokio_util::io::ReaderStream;
 
 use super::{
     media,
-    service::{self, Download, MediaKind, Variant},
+    service::{self, Download, Variant},
+    types::MediaKind,
 };
 use crate::{
     auth::{token_from_headers, viewer_from_token},

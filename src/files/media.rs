@@ -8,7 +8,7 @@ use image::{
     DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits,
 };
 
-use super::service::MediaKind;
+use super::types::MediaKind;
 
 /// Long side of the `big` rendition, in pixels.
 pub const BIG_SIDE: u32 = 720;

@@ -20,6 +20,7 @@ use crate::{
 };
 
 pub use store::{FileStore, LocalStore, StagedFile};
+pub use types::MediaKind;
 
 /// The file store and the budget for image work, shared by every request.
 #[derive(Clone)]

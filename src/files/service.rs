@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use super::{
     media::{self, Rendition},
     store::{StageError, StagedFile},
-    types::UploadedFile,
+    types::{MediaKind, UploadedFile},
 };
 use crate::{
     config::Config,
@@ -20,60 +20,6 @@ use crate::{
     users::service as users,
     util::unix_now,
 };
-
-/// Kinds of media message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MediaKind {
-    /// jpg, png, gif, bmp, webp.
-    Image,
-    /// mp3, m4a/aac, ogg, wav, amr.
-    Audio,
-    /// mp4, mov.
-    Video,
-    /// Anything.
-    File,
-}
-
-impl MediaKind {
-    /// The stored name (`files.kind`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Image => "image",
-            Self::Audio => "audio",
-            Self::Video => "video",
-            Self::File => "file",
-        }
-    }
-
-    /// Parse a stored name; unknown names read as `File`.
-    pub fn from_stored(value: &str) -> Self {
-        match value {
-            "image" => Self::Image,
-            "audio" => Self::Audio,
-            "video" => Self::Video,
-            _ => Self::File,
-        }
-    }
-
-    /// The most bytes a message of this kind may carry.
-    pub fn limit(self, config: &Config) -> u64 {
-        match self {
-            Self::Image => config.max_image_bytes,
-            Self::Audio => config.max_audio_bytes,
-            Self::Video => config.max_video_bytes,
-            Self::File => config.max_file_bytes,
-        }
-    }
-
-    fn noun(self) -> &'static str {
-        match self {
-            Self::Image => "an image",
-            Self::Audio => "audio",
-            Self::Video => "a video",
-            Self::File => "a file",
-        }
-    }
-}
 
 /// What a media message names.
 #[derive(Debug, Clone)]

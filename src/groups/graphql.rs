@@ -16,7 +16,7 @@ use super::{
 };
 use crate::{
     conversations::types::{LastMessage, MessageRemindType},
-    graphql::ContextExt,
+    graphql::context::ContextExt,
     messages::{events::Event, feed::viewer_feed},
     users::types::CustomFieldInput,
 };

@@ -10,7 +10,10 @@ use super::{
 };
 use crate::{
     error::{AppError, AppResult},
-    files::service::{self as files, MediaKind, MediaRequest},
+    files::{
+        service::{self as files, MediaRequest},
+        MediaKind,
+    },
     state::AppState,
     users::validate,
 };

@@ -13,7 +13,7 @@ use super::{
 use crate::{
     conversations::{service as conversations, types::PeerRead},
     error::AppError,
-    graphql::ContextExt,
+    graphql::context::ContextExt,
     messages::{events::Event, feed::viewer_feed},
     realtime::stream::select_events,
 };

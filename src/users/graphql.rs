@@ -8,7 +8,7 @@ use super::{
     types::{AuthPayload, Profile, UpdateMyProfileInput},
 };
 use crate::{
-    graphql::ContextExt,
+    graphql::context::ContextExt,
     messages::events::Event,
     realtime::{
         stream::{select_events, topic_events},
