@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use entity::blacklist;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 
 use crate::{
     error::{AppError, AppResult},
@@ -62,12 +62,12 @@ pub async fn add(state: &AppState, owner: &str, ids: &[String]) -> AppResult<Vec
     let ids = checked_ids(owner, ids)?;
     users::require_users(state, &ids).await?;
     let now = unix_now();
-    let _gate = state.write_guard().await;
-    let tx = state.db.begin().await?;
+    let write = state.begin_write().await?;
+    let tx = write.conn();
     let existing: Vec<String> = blacklist::Entity::find()
         .filter(blacklist::Column::OwnerId.eq(owner))
         .filter(blacklist::Column::BlockedId.is_in(ids.iter().cloned()))
-        .all(&tx)
+        .all(tx)
         .await?
         .into_iter()
         .map(|r| r.blocked_id)
@@ -84,10 +84,10 @@ pub async fn add(state: &AppState, owner: &str, ids: &[String]) -> AppResult<Vec
     if !rows.is_empty() {
         blacklist::Entity::insert_many(rows)
             .on_conflict_do_nothing()
-            .exec(&tx)
+            .exec(tx)
             .await?;
     }
-    tx.commit().await?;
+    write.commit().await?;
     announce(state, owner).await
 }
 
@@ -95,11 +95,14 @@ pub async fn add(state: &AppState, owner: &str, ids: &[String]) -> AppResult<Vec
 pub async fn remove(state: &AppState, owner: &str, ids: &[String]) -> AppResult<Vec<String>> {
     let ids = checked_ids(owner, ids)?;
     users::require_users(state, &ids).await?;
-    blacklist::Entity::delete_many()
-        .filter(blacklist::Column::OwnerId.eq(owner))
-        .filter(blacklist::Column::BlockedId.is_in(ids))
-        .exec(&state.db)
-        .await?;
+    {
+        let _gate = state.write_guard().await;
+        blacklist::Entity::delete_many()
+            .filter(blacklist::Column::OwnerId.eq(owner))
+            .filter(blacklist::Column::BlockedId.is_in(ids))
+            .exec(&state.db)
+            .await?;
+    }
     announce(state, owner).await
 }
 

@@ -67,10 +67,13 @@ pub async fn register(
         updated_at: Set(now),
     };
     // A concurrent registration of the same name or email loses on the unique keys.
-    let user = match users::Entity::insert(row)
-        .exec_with_returning(&state.db)
-        .await
-    {
+    let inserted = {
+        let _gate = state.write_guard().await;
+        users::Entity::insert(row)
+            .exec_with_returning(&state.db)
+            .await
+    };
+    let user = match inserted {
         Ok(user) => user,
         Err(err) if is_unique_violation(&err) => {
             return Err(AppError::Conflict("username or email is taken".into()))
@@ -243,7 +246,10 @@ pub async fn update_my_profile(
         row.profile_custom_field = Set(serde_json::to_string(&fields).map_err(AppError::internal)?);
     }
     row.updated_at = Set(unix_now());
-    let updated = row.update(&state.db).await?;
+    let updated = {
+        let _gate = state.write_guard().await;
+        row.update(&state.db).await?
+    };
     let profile = Profile::own(&updated);
     state.bus.publish(
         Topic::User(viewer.to_owned()),
