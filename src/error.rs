@@ -1,18 +1,19 @@
-//! The one error type of imgql, mapped to GraphQL `extensions.code` and to the
-//! compat envelope `{code, msg, data}` with an HTTP status.
+//! The one error type of imgql: a stable string code (GraphQL
+//! `extensions.code`), a client message and an HTTP status. The surfaces map
+//! it further: `graphql/codes.rs` to GraphQL errors, `compat/codes.rs` to
+//! TIM's numeric codes and the `{code, msg, data}` envelope.
 
-use axum::{
-    http::StatusCode,
-    response::{IntoResponse, Response},
-    Json,
-};
-use serde_json::json;
+use axum::http::StatusCode;
 
-/// Every failure a request can end in. Internal causes are logged once where
-/// they are converted and never sent to clients.
+/// The cause of an `INTERNAL` or `UNAVAILABLE` error: kept for the log at the
+/// boundary, never sent to clients.
+pub type Cause = Box<dyn std::error::Error + Send + Sync>;
+
+/// Every failure a request can end in. Internal causes travel with the error
+/// and are logged once, by [`AppError::report`], where it leaves the process.
 // Deliberately not `Display`: async-graphql has a blanket `From<impl Display>`
 // that would drop `extensions.code`; without it a bare `?` in a resolver goes
-// through our `From` impl below and always carries the code.
+// through our `From` impl (graphql/codes.rs) and always carries the code.
 #[derive(Debug)]
 pub enum AppError {
     /// Malformed or invalid input; the message names the field.
@@ -54,10 +55,10 @@ pub enum AppError {
     RateLimited(String),
     /// A live subscriber fell too far behind; it must re-subscribe and re-read history.
     Lagged,
-    /// The database is unreachable.
-    Unavailable,
-    /// Anything unexpected; details are logged, not sent.
-    Internal,
+    /// The database is unreachable; the cause is logged, not sent.
+    Unavailable(Cause),
+    /// Anything unexpected; the cause is logged, not sent.
+    Internal(Cause),
 }
 
 /// Shorthand for results of imgql operations.
@@ -69,10 +70,32 @@ impl AppError {
         Self::BadUserInput(format!("{field}: {why}"))
     }
 
-    /// Log an unexpected cause once and hide it behind `INTERNAL`.
-    pub fn internal(cause: impl std::fmt::Display) -> Self {
-        tracing::error!(%cause, "internal error");
-        Self::Internal
+    /// `INTERNAL` keeping its cause: an error value, or a short description
+    /// of the broken invariant.
+    pub fn internal(cause: impl Into<Cause>) -> Self {
+        Self::Internal(cause.into())
+    }
+
+    /// The cause of an `INTERNAL` or `UNAVAILABLE` error.
+    pub fn cause(&self) -> Option<&Cause> {
+        match self {
+            Self::Internal(cause) | Self::Unavailable(cause) => Some(cause),
+            _ => None,
+        }
+    }
+
+    /// Log this error where it leaves the process (`at` names the place):
+    /// `INTERNAL` and `UNAVAILABLE` with their cause, at error level; the
+    /// others are the client's doing and only show at debug level. Call it
+    /// once per error, at the boundary, never where the error is made.
+    pub fn report(&self, at: &'static str) {
+        let code = self.code();
+        match self.cause() {
+            Some(cause) => {
+                tracing::error!(at, code, cause = %Chain(&**cause), "unexpected failure")
+            }
+            None => tracing::debug!(at, code, message = %self.message(), "refused"),
+        }
     }
 
     /// The stable string code (GraphQL `extensions.code`).
@@ -95,36 +118,13 @@ impl AppError {
             Self::PayloadTooLarge(_) => "PAYLOAD_TOO_LARGE",
             Self::RateLimited(_) => "RATE_LIMITED",
             Self::Lagged => "SUBSCRIPTION_LAGGED",
-            Self::Unavailable => "UNAVAILABLE",
-            Self::Internal => "INTERNAL",
+            Self::Unavailable(_) => "UNAVAILABLE",
+            Self::Internal(_) => "INTERNAL",
         }
     }
 
-    /// The numeric code of the compat envelope (TIM's where TIM has one).
-    pub fn compat_code(&self) -> i64 {
-        match self {
-            Self::BadUserInput(_) => 400,
-            Self::Unauthenticated(_) => 70001,
-            Self::Forbidden(_) | Self::NotGroupMember(_) => 10007,
-            Self::Blocked(_) => 20007,
-            Self::Muted(_) => 10017,
-            Self::NotFound(_) => 404,
-            Self::GroupNotFound(_) => 10010,
-            Self::Conflict(_) => 409,
-            Self::GroupIdTaken(_) => 10021,
-            Self::AlreadyMember(_) => 10013,
-            Self::GroupFull(_) => 10014,
-            Self::OwnerCannotQuit(_) => 10009,
-            Self::RevokeTimeLimit { group: false, .. } => 20016,
-            Self::RevokeTimeLimit { group: true, .. } => 10031,
-            Self::PayloadTooLarge(_) => 413,
-            Self::RateLimited(_) | Self::Lagged => 429,
-            Self::Internal => 500,
-            Self::Unavailable => 503,
-        }
-    }
-
-    /// The HTTP status of the compat envelope.
+    /// The HTTP status when the error answers a plain HTTP request (the
+    /// compat envelope, GraphQL-over-HTTP request errors, file downloads).
     pub fn status(&self) -> StatusCode {
         match self {
             Self::BadUserInput(_) => StatusCode::BAD_REQUEST,
@@ -141,8 +141,8 @@ impl AppError {
             | Self::RevokeTimeLimit { .. } => StatusCode::CONFLICT,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::RateLimited(_) | Self::Lagged => StatusCode::TOO_MANY_REQUESTS,
-            Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -169,16 +169,24 @@ impl AppError {
                 "this subscription fell behind and was ended: subscribe again and reload history"
                     .into()
             }
-            Self::Unavailable => "service unavailable".into(),
-            Self::Internal => "internal error".into(),
+            Self::Unavailable(_) => "service unavailable".into(),
+            Self::Internal(_) => "internal error".into(),
         }
     }
+}
 
-    /// Convert to a GraphQL error carrying `extensions.code`.
-    pub fn to_graphql(&self) -> async_graphql::Error {
-        use async_graphql::ErrorExtensions;
-        let code = self.code();
-        async_graphql::Error::new(self.message()).extend_with(|_, ext| ext.set("code", code))
+/// An error and its sources, `outer: inner: ...`, for the log.
+struct Chain<'a>(&'a (dyn std::error::Error + 'static));
+
+impl std::fmt::Display for Chain<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut source = self.0.source();
+        while let Some(err) = source {
+            write!(f, ": {err}")?;
+            source = err.source();
+        }
+        Ok(())
     }
 }
 
@@ -186,25 +194,8 @@ impl From<sea_orm::DbErr> for AppError {
     fn from(err: sea_orm::DbErr) -> Self {
         use sea_orm::DbErr;
         match &err {
-            DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => {
-                tracing::error!(cause = %err, "database unavailable");
-                Self::Unavailable
-            }
-            _ => Self::internal(err),
+            DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => Self::Unavailable(Box::new(err)),
+            _ => Self::Internal(Box::new(err)),
         }
-    }
-}
-
-impl From<AppError> for async_graphql::Error {
-    fn from(err: AppError) -> Self {
-        err.to_graphql()
-    }
-}
-
-/// The compat envelope of an error.
-impl IntoResponse for AppError {
-    fn into_response(self) -> Response {
-        let body = json!({ "code": self.compat_code(), "msg": self.message(), "data": null });
-        (self.status(), Json(body)).into_response()
     }
 }

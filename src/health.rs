@@ -28,9 +28,12 @@ where
 async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     match state.ping_db().await {
         Ok(()) => (StatusCode::OK, Json(json!({ "status": "ready" }))),
-        Err(_) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            Json(json!({ "status": "database unreachable" })),
-        ),
+        Err(err) => {
+            err.report("readyz");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({ "status": "database unreachable" })),
+            )
+        }
     }
 }

@@ -100,7 +100,7 @@ impl AppState {
             .execute_unprepared("SELECT 1")
             .await
             .map(|_| ())
-            .map_err(|_| AppError::Unavailable)
+            .map_err(|err| AppError::Unavailable(Box::new(err)))
     }
 }
 

@@ -64,7 +64,11 @@ impl PasswordHasher {
 
     async fn lease(&self) -> AppResult<(tokio::sync::SemaphorePermit<'_>, Lease)> {
         let permit = self.permits.acquire().await.map_err(AppError::internal)?;
-        let reused = self.buffers.lock().map_err(AppError::internal)?.pop();
+        let reused = self
+            .buffers
+            .lock()
+            .map_err(|_| AppError::internal("password buffer pool poisoned"))?
+            .pop();
         let blocks = reused.unwrap_or_else(|| vec![Block::default(); params().block_count()]);
         Ok((
             permit,
@@ -80,7 +84,10 @@ impl PasswordHasher {
         let (_permit, mut lease) = self.lease().await?;
         let password = password.to_owned();
         tokio::task::spawn_blocking(move || {
-            let blocks = lease.blocks.as_mut().ok_or(AppError::Internal)?;
+            let blocks = lease
+                .blocks
+                .as_mut()
+                .ok_or_else(|| AppError::internal("password buffer already taken"))?;
             hash_with(blocks, &password)
         })
         .await
@@ -96,7 +103,10 @@ impl PasswordHasher {
             .map(str::to_owned)
             .unwrap_or_else(|| self.dummy_hash.to_string());
         let matched = tokio::task::spawn_blocking(move || {
-            let blocks = lease.blocks.as_mut().ok_or(AppError::Internal)?;
+            let blocks = lease
+                .blocks
+                .as_mut()
+                .ok_or_else(|| AppError::internal("password buffer already taken"))?;
             verify_with(blocks, &password, &phc)
         })
         .await

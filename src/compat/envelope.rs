@@ -1,4 +1,5 @@
-//! The compat envelope, body extractor and token extractor.
+//! The compat envelope (of data and of errors), body extractor and token
+//! extractor.
 
 use axum::{
     extract::{FromRef, FromRequest, FromRequestParts, Request},
@@ -9,6 +10,7 @@ use axum::{
 use serde::{de::DeserializeOwned, Serialize};
 use serde_json::json;
 
+use super::codes::tim_code;
 use crate::{
     auth::{token_from_headers, viewer_from_token, Viewer},
     error::AppError,
@@ -16,7 +18,30 @@ use crate::{
 };
 
 /// What a compat handler returns: the envelope of `data`, or of the error.
-pub type CompatResult = Result<Response, AppError>;
+pub type CompatResult = Result<Response, CompatError>;
+
+/// An error answered as the compat envelope `{code, msg, data: null}` with
+/// TIM's numeric code and the error's HTTP status. `?` converts any
+/// [`AppError`] into it.
+#[derive(Debug)]
+pub struct CompatError(pub AppError);
+
+impl From<AppError> for CompatError {
+    fn from(err: AppError) -> Self {
+        Self(err)
+    }
+}
+
+/// The boundary of compat errors (and of file downloads): an internal cause
+/// is logged here, once.
+impl IntoResponse for CompatError {
+    fn into_response(self) -> Response {
+        let Self(err) = self;
+        err.report("compat");
+        let body = json!({ "code": tim_code(&err), "msg": err.message(), "data": null });
+        (err.status(), Json(body)).into_response()
+    }
+}
 
 /// `{code: 0, msg: "ok", data}`.
 pub fn ok(data: impl Serialize) -> CompatResult {
@@ -29,7 +54,7 @@ pub fn ok(data: impl Serialize) -> CompatResult {
 pub struct CompatJson<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for CompatJson<T> {
-    type Rejection = AppError;
+    type Rejection = CompatError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let is_json = req
@@ -50,16 +75,15 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for CompatJson<T> {
             &b"{}"[..]
         } else {
             if is_json == Some(false) {
-                return Err(AppError::bad_input(
-                    "body",
-                    "send the body as application/json",
-                ));
+                return Err(
+                    AppError::bad_input("body", "send the body as application/json").into(),
+                );
             }
             &bytes[..]
         };
         serde_json::from_slice(text)
             .map(CompatJson)
-            .map_err(|e| AppError::bad_input("body", e))
+            .map_err(|e| AppError::bad_input("body", e).into())
     }
 }
 
@@ -71,7 +95,7 @@ where
     S: Send + Sync,
     AppState: FromRef<S>,
 {
-    type Rejection = AppError;
+    type Rejection = CompatError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let state = AppState::from_ref(state);
@@ -80,7 +104,9 @@ where
                 "a token is required: send `token` or `Authorization: Bearer`".into(),
             )
         })?;
-        viewer_from_token(&state.keys, &token).map(CompatViewer)
+        viewer_from_token(&state.keys, &token)
+            .map(CompatViewer)
+            .map_err(CompatError)
     }
 }
 
@@ -104,5 +130,24 @@ impl<'de> serde::Deserialize<'de> for LooseInt {
                 .map(LooseInt)
                 .map_err(|_| serde::de::Error::custom(format!("expected a number, got {s:?}"))),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn an_internal_cause_stays_out_of_the_envelope() {
+        let response = CompatError(AppError::internal("secret detail")).into_response();
+        assert_eq!(response.status(), 500);
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .expect("body");
+        let body: serde_json::Value = serde_json::from_slice(&body).expect("json");
+        assert_eq!(
+            body,
+            json!({ "code": 500, "msg": "internal error", "data": null })
+        );
     }
 }

@@ -303,12 +303,7 @@ async fn send_message(
         (None, Some(message)) => {
             service::send_new_message(&state, &viewer.user_id, message.into_new_message()?).await?
         }
-        _ => {
-            return Err(AppError::bad_input(
-                "body",
-                "give exactly one of ID and message",
-            ))
-        }
+        _ => return Err(AppError::bad_input("body", "give exactly one of ID and message").into()),
     };
     ok(json!({ "message": sent }))
 }
@@ -405,7 +400,7 @@ async fn get_conversation_list(
     });
     let limit = match body.count {
         Some(LooseInt(n)) if n < 1 => {
-            return Err(AppError::bad_input("count", "must be at least 1"))
+            return Err(AppError::bad_input("count", "must be at least 1").into())
         }
         Some(LooseInt(n)) => Some(n as u64),
         None => None,

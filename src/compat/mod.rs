@@ -1,6 +1,7 @@
 //! The original `POST` routes with JSON bodies and the `{code, msg, data}`
 //! envelope. Thin adapters: every rule lives in the domain services.
 
+pub mod codes;
 pub mod envelope;
 pub mod files;
 pub mod groups;
@@ -11,7 +12,7 @@ use axum::{extract::FromRef, Router};
 
 use crate::state::AppState;
 
-pub use envelope::{ok, CompatJson, CompatResult, CompatViewer};
+pub use envelope::{ok, CompatError, CompatJson, CompatResult, CompatViewer};
 
 /// All compat routes.
 pub fn routes<S>() -> Router<S>

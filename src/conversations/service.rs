@@ -233,7 +233,7 @@ pub async fn delete_conversation(
     let channel = channels::Entity::find_by_id(row.channel_id)
         .one(&state.db)
         .await?
-        .ok_or(AppError::Internal)?;
+        .ok_or_else(|| AppError::internal("conversation channel missing"))?;
     {
         let _gate = state.write_guard().await;
         conversation_states::Entity::update_many()

@@ -20,6 +20,8 @@ use super::{
 };
 use crate::{
     auth::{token_from_headers, viewer_from_token},
+    compat::CompatError,
+    error::AppError,
     state::AppState,
 };
 
@@ -144,7 +146,8 @@ async fn serve(
     let download = match service::find_download(state, viewer.as_deref(), file_id, variant).await {
         Ok(download) => download,
         Err(err) if err.code() == "NOT_FOUND" => return not_found(),
-        Err(err) => return err.into_response(),
+        // Other failures answer in the compat envelope, like the upload route.
+        Err(err) => return CompatError(err).into_response(),
     };
     let mut common = HeaderMap::new();
     common.insert(header::ETAG, header_value(&download.etag));
@@ -206,7 +209,7 @@ async fn serve(
             tracing::error!(key = %download.key, "a recorded file is missing from the store");
             return not_found();
         }
-        Err(err) => return crate::error::AppError::internal(err).into_response(),
+        Err(err) => return CompatError(AppError::internal(err)).into_response(),
     };
     describe(&mut common, &download);
     common.insert(header::CONTENT_LENGTH, HeaderValue::from(len));

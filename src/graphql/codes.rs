@@ -1,4 +1,5 @@
-//! Make sure every GraphQL error carries `extensions.code`.
+//! Make sure every GraphQL error carries `extensions.code`: our errors get it
+//! where they become GraphQL errors, the engine's own in the extension below.
 
 use std::sync::Arc;
 
@@ -9,8 +10,20 @@ use async_graphql::{
     },
     futures_util::stream::{BoxStream, StreamExt},
     parser::types::ExecutableDocument,
-    Response, ServerError, ServerResult, ValidationResult, Variables,
+    ErrorExtensions, Response, ServerError, ServerResult, ValidationResult, Variables,
 };
+
+use crate::error::AppError;
+
+/// The boundary of every resolver and subscription error: the cause of an
+/// internal one is logged here, once; the client gets the code and message.
+impl From<AppError> for async_graphql::Error {
+    fn from(err: AppError) -> Self {
+        err.report("graphql");
+        let code = err.code();
+        async_graphql::Error::new(err.message()).extend_with(|_, ext| ext.set("code", code))
+    }
+}
 
 /// Adds `GRAPHQL_PARSE_FAILED`, `GRAPHQL_VALIDATION_FAILED`, and a code for
 /// errors raised by async-graphql itself during execution (argument coercion).
@@ -100,5 +113,18 @@ impl Extension for ErrorCodes {
         next: NextSubscribe<'_>,
     ) -> BoxStream<'s, Response> {
         next.run(ctx, stream).map(tag_execution_errors).boxed()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_internal_cause_stays_out_of_graphql_errors() {
+        let err = async_graphql::Error::from(AppError::internal("secret detail"));
+        assert_eq!(err.message, "internal error");
+        let code = err.extensions.as_ref().and_then(|e| e.get("code")).cloned();
+        assert_eq!(code, Some(async_graphql::Value::from("INTERNAL")));
     }
 }

@@ -269,7 +269,10 @@ async fn graphql_multipart(
     ty: ResponseType,
     request: Request,
 ) -> Response {
-    let fail = |err: AppError| request_error(err.status(), ty, err.code(), &err.message());
+    let fail = |err: AppError| {
+        err.report("graphql multipart");
+        request_error(err.status(), ty, err.code(), &err.message())
+    };
     if !matches!(auth_from(state, headers), Auth::Viewer(_)) {
         return fail(AppError::Unauthenticated(
             "uploads need a valid token: send `token` or `Authorization: Bearer`".into(),

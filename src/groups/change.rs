@@ -127,7 +127,7 @@ impl<'s> Change<'s> {
         }
         // Committed: a failure to build live views is logged, not returned.
         if let Err(err) = committed.publish_messages(SYSTEM_CONVERSATION_ID).await {
-            tracing::warn!(code = err.code(), "could not publish group tips");
+            err.report("publishing group tips");
         }
         for group_id in announce {
             match super::views::snapshot(state, &group_id).await {
@@ -139,7 +139,7 @@ impl<'s> Change<'s> {
                     }),
                 ),
                 Ok(None) => {}
-                Err(err) => tracing::warn!(code = err.code(), "could not publish a group change"),
+                Err(err) => err.report("publishing a group change"),
             }
         }
         Ok(())

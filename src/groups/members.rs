@@ -82,7 +82,7 @@ async fn member_change(
     let member = member_views(state, vec![row])
         .await?
         .pop()
-        .ok_or(AppError::Internal)?;
+        .ok_or_else(|| AppError::internal("no view of a loaded member"))?;
     Ok(MemberChange {
         group: view_for(state, viewer, group_id).await?,
         member,

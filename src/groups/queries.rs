@@ -154,7 +154,7 @@ pub async fn get_group_profile(
     views_for(state, viewer, vec![row])
         .await?
         .pop()
-        .ok_or(AppError::Internal)
+        .ok_or_else(|| AppError::internal("no view of a loaded group"))
 }
 
 /// Find a group by ID (public fields; work groups are not searchable).
@@ -174,5 +174,5 @@ pub async fn search_group_by_id(
     views_for(state, viewer, vec![row])
         .await?
         .pop()
-        .ok_or(AppError::Internal)
+        .ok_or_else(|| AppError::internal("no view of a loaded group"))
 }

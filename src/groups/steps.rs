@@ -166,7 +166,7 @@ pub(crate) async fn admit(
         .one(change.tx()?)
         .await?
         .map(|c| c.last_seq)
-        .ok_or(AppError::Internal)?;
+        .ok_or_else(|| AppError::internal("group channel missing"))?;
     let read_seq = if tip_users.is_empty() {
         before
     } else {

@@ -176,7 +176,7 @@ pub async fn view_for(state: &AppState, viewer: &str, group_id: &str) -> AppResu
     views_for(state, viewer, vec![row])
         .await?
         .pop()
-        .ok_or(AppError::Internal)
+        .ok_or_else(|| AppError::internal("no view of a loaded group"))
 }
 
 /// One group as `viewer` sees it, or `None` once it is gone.

@@ -70,7 +70,7 @@ pub async fn revoke_message(
     let row = messages::Entity::find_by_id(message_id)
         .one(&state.db)
         .await?
-        .ok_or(AppError::Internal)?;
+        .ok_or_else(|| AppError::internal("revoked message row missing"))?;
     let unit = UnitOfWork::begin(state, &[row.channel_id]).await?;
     // Conditional, so two concurrent revokes publish once.
     let updated = messages::Entity::update_many()

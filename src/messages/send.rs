@@ -110,7 +110,7 @@ async fn insert_prepared(
         Err(err) if users_service::is_unique_violation(&err) => {
             find_by_client_id(state, viewer, client_msg_id)
                 .await?
-                .ok_or(AppError::Internal)
+                .ok_or_else(|| AppError::internal("duplicate message not found by client ID"))
         }
         Err(err) => Err(err.into()),
     }
@@ -181,7 +181,7 @@ pub async fn send_new_message(
         drop(unit);
         let first = find_by_client_id(state, viewer, client_msg_id)
             .await?
-            .ok_or(AppError::Internal)?;
+            .ok_or_else(|| AppError::internal("winning retry not found by client ID"))?;
         return store::view_of(state, viewer, first).await;
     };
     record_send(unit.tx(), &sent, &target, &file_ids).await?;
@@ -196,7 +196,7 @@ async fn publish_own(unit: UnitOfWork<'_>, viewer: &str) -> AppResult<MessageVie
         .publish_messages(viewer)
         .await?
         .pop()
-        .ok_or(AppError::Internal)
+        .ok_or_else(|| AppError::internal("no view of a published message"))
 }
 
 /// Retry a message whose send failed.

@@ -485,7 +485,9 @@ pub async fn view_of(
     row: messages::Model,
 ) -> AppResult<MessageView> {
     let mut views = views_of(state, viewer, vec![row]).await?;
-    views.pop().ok_or(AppError::Internal)
+    views
+        .pop()
+        .ok_or_else(|| AppError::internal("no view of a loaded message"))
 }
 
 /// Rows as `viewer` sees them, with senders and read positions loaded in batches.
