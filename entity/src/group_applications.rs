@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::kinds::GroupApplicationStatus;
+
 /// One application; the first decision on it wins.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "group_applications")]
@@ -12,7 +14,7 @@ pub struct Model {
     pub applicant_id: String,
     pub apply_message: String,
     /// `pending`, `agreed` or `rejected`.
-    pub status: String,
+    pub status: GroupApplicationStatus,
     pub handler_id: String,
     pub handle_message: String,
     pub created_at: i64,

@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::kinds::GroupMemberRole;
+
 /// One membership with the member's role and group-specific profile.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "group_members")]
@@ -11,7 +13,7 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub user_id: String,
     /// `Owner`, `Admin` or `Member`.
-    pub role: String,
+    pub role: GroupMemberRole,
     pub join_time: i64,
     pub name_card: String,
     /// Unix seconds; muted while in the future.

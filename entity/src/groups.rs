@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::kinds::{GroupJoinOption, GroupType};
+
 /// One group; dismissing deletes it (and, by cascade, its channel's rows).
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "groups")]
@@ -9,7 +11,7 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub group_id: String,
     /// `Private`, `Public`, `ChatRoom`, `AVChatRoom` or `Community`.
-    pub group_type: String,
+    pub group_type: GroupType,
     pub name: String,
     pub avatar: String,
     pub introduction: String,
@@ -22,7 +24,7 @@ pub struct Model {
     /// 0 means unlimited.
     pub max_member_count: i64,
     /// `FreeAccess`, `NeedPermission` or `DisableApply`.
-    pub join_option: String,
+    pub join_option: GroupJoinOption,
     pub mute_all_members: bool,
     /// JSON array of `{key, value}` pairs.
     pub custom_field: String,

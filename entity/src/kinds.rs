@@ -90,3 +90,69 @@ pub enum MessagePriority {
     #[sea_orm(string_value = "Lowest")]
     Lowest,
 }
+
+/// `groups.group_type`: TIM's five group types.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum GroupType {
+    /// Work group.
+    #[sea_orm(string_value = "Private")]
+    Private,
+    /// Public group.
+    #[sea_orm(string_value = "Public")]
+    Public,
+    /// Meeting group.
+    #[sea_orm(string_value = "ChatRoom")]
+    ChatRoom,
+    /// Live-streaming room.
+    #[sea_orm(string_value = "AVChatRoom")]
+    AvChatRoom,
+    /// Community.
+    #[sea_orm(string_value = "Community")]
+    Community,
+}
+
+/// `groups.join_option`: how users may join a group.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum GroupJoinOption {
+    /// Anyone joins at once.
+    #[sea_orm(string_value = "FreeAccess")]
+    FreeAccess,
+    /// An owner or admin approves each application.
+    #[sea_orm(string_value = "NeedPermission")]
+    NeedPermission,
+    /// Nobody may apply.
+    #[sea_orm(string_value = "DisableApply")]
+    DisableApply,
+}
+
+/// `group_members.role`: a member's role.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum GroupMemberRole {
+    /// The owner.
+    #[sea_orm(string_value = "Owner")]
+    Owner,
+    /// An admin.
+    #[sea_orm(string_value = "Admin")]
+    Admin,
+    /// An ordinary member.
+    #[sea_orm(string_value = "Member")]
+    Member,
+}
+
+/// `group_applications.status`: where a join application stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum GroupApplicationStatus {
+    /// Waiting for an owner or admin.
+    #[sea_orm(string_value = "pending")]
+    Pending,
+    /// Let in.
+    #[sea_orm(string_value = "agreed")]
+    Agreed,
+    /// Turned down.
+    #[sea_orm(string_value = "rejected")]
+    Rejected,
+}

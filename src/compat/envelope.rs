@@ -3,7 +3,7 @@
 
 use axum::{
     extract::{FromRef, FromRequest, FromRequestParts, Request},
-    http::{header, request::Parts},
+    http::request::Parts,
     response::{IntoResponse, Response},
     Json,
 };
@@ -57,17 +57,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for CompatJson<T> {
     type Rejection = CompatError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let is_json = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(|v| {
-                v.split(';')
-                    .next()
-                    .unwrap_or("")
-                    .trim()
-                    .eq_ignore_ascii_case("application/json")
-            });
+        let is_json = crate::util::content_type(req.headers()).map(|m| m == "application/json");
         let bytes = axum::body::Bytes::from_request(req, state)
             .await
             .map_err(|_| AppError::PayloadTooLarge("request body too large".into()))?;

@@ -12,7 +12,7 @@ use super::types::{ConversationView, LastMessage, MessageRemindType};
 use crate::{
     error::{AppError, AppResult},
     groups::hooks as groups,
-    messages::{store, targets, types::ConversationType},
+    messages::{conversation_id::ConversationId, store, targets, types::ConversationType},
     state::AppState,
     users::{service as users, types::Profile},
     util::unix_now,
@@ -84,17 +84,17 @@ async fn build(
 ) -> AppResult<Vec<ConversationView>> {
     let group_ids: Vec<String> = rows
         .iter()
-        .filter_map(|(s, _)| s.conversation_id.strip_prefix("GROUP").map(str::to_owned))
+        .filter_map(|(s, _)| ConversationId::group_of(&s.conversation_id))
         .collect();
     let group_info = groups::conversation_info(state, viewer, &group_ids).await?;
     // Last visible message of each conversation: one query.
     let mut last_wanted = Condition::any();
     let mut any_last = false;
     for (s, c) in &rows {
-        let floor = match s.conversation_id.strip_prefix("GROUP") {
+        let floor = match ConversationId::group_of(&s.conversation_id) {
             Some(g) => s
                 .cleared_seq
-                .max(group_info.get(g).map(|i| i.history_floor).unwrap_or(0)),
+                .max(group_info.get(&g).map(|i| i.history_floor).unwrap_or(0)),
             None => s.cleared_seq,
         };
         if c.last_seq > floor {
@@ -127,12 +127,12 @@ async fn build(
     // Peers' profiles and their read times: one query each.
     let peers: Vec<String> = rows
         .iter()
-        .filter_map(|(s, _)| s.conversation_id.strip_prefix("C2C").map(str::to_owned))
+        .filter_map(|(s, _)| ConversationId::peer_of(&s.conversation_id))
         .collect();
     let profiles = users::load_users(state, &peers).await?;
     let mut peer_read_at: HashMap<String, i64> = HashMap::new();
     if !peers.is_empty() {
-        let own_id = format!("C2C{viewer}");
+        let own_id = ConversationId::c2c(viewer).to_string();
         for s in conversation_states::Entity::find()
             .filter(conversation_states::Column::UserId.is_in(peers.iter().cloned()))
             .filter(conversation_states::Column::ConversationId.eq(own_id))
@@ -146,27 +146,26 @@ async fn build(
         .iter()
         .map(|(s, c)| {
             let remind = MessageRemindType::parse(&s.remind_type);
-            let (kind, group, counts_unread) = if s.conversation_id.starts_with("C2C") {
-                (ConversationType::C2c, None, true)
-            } else if let Some(g) = s.conversation_id.strip_prefix("GROUP") {
-                let info = group_info.get(g);
-                (
-                    ConversationType::Group,
-                    info,
-                    info.is_some_and(|i| i.counts_unread),
-                )
-            } else {
-                (ConversationType::System, None, true)
+            let id = s
+                .conversation_id
+                .parse()
+                .unwrap_or_else(|_| ConversationId::system());
+            let (group, counts_unread) = match id.group_id() {
+                Some(g) => {
+                    let info = group_info.get(g);
+                    (info, info.is_some_and(|i| i.counts_unread))
+                }
+                None => (None, true),
             };
             let unread = if counts_unread && remind == MessageRemindType::AcceptAndNotify {
                 (c.last_seq - s.read_seq.max(s.cleared_seq)).max(0)
             } else {
                 0
             };
-            let peer = s.conversation_id.strip_prefix("C2C");
+            let peer = id.peer();
             ConversationView {
                 conversation_id: s.conversation_id.clone(),
-                kind,
+                kind: id.kind(),
                 sub_type: group.map(|i| i.sub_type),
                 unread_count: unread,
                 last_message: last_by_channel.get(&c.id).cloned(),

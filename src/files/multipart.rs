@@ -17,6 +17,7 @@ use super::service::{stage_error, StagedUpload};
 use crate::{
     error::{AppError, AppResult},
     state::AppState,
+    util::content_type,
 };
 
 /// What the uploaded-file marker in GraphQL variables starts with (async-graphql's form).
@@ -134,19 +135,7 @@ fn multipart(state: &AppState, headers: &HeaderMap, body: Body) -> AppResult<Mul
 pub fn is_upload_request(request: &axum::extract::Request) -> bool {
     request.method() == axum::http::Method::POST
         && matches!(request.uri().path(), "/graphql" | "/file/upload")
-        && is_multipart(
-            request
-                .headers()
-                .get(axum::http::header::CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok()),
-        )
-}
-
-/// Whether a `Content-Type` is `multipart/form-data`.
-pub fn is_multipart(content_type: Option<&str>) -> bool {
-    content_type
-        .and_then(|ct| ct.split(';').next())
-        .is_some_and(|media| media.trim().eq_ignore_ascii_case("multipart/form-data"))
+        && content_type(request.headers()).as_deref() == Some("multipart/form-data")
 }
 
 /// The largest body a multipart upload may have: every file at the largest

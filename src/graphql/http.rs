@@ -53,13 +53,7 @@ fn negotiate(headers: &HeaderMap) -> Option<ResponseType> {
     };
     let mut json = false;
     for part in accept.split(',') {
-        let media = part
-            .split(';')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_ascii_lowercase();
-        match media.as_str() {
+        match crate::util::media_type(part).as_str() {
             GRAPHQL_RESPONSE_JSON => return Some(ResponseType::GraphqlResponseJson),
             APPLICATION_JSON | "*/*" | "application/*" => json = true,
             _ => {}
@@ -200,16 +194,7 @@ pub async fn graphql_post(
     let Some(ty) = negotiate(&headers) else {
         return StatusCode::NOT_ACCEPTABLE.into_response();
     };
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| {
-            v.split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase()
-        });
+    let content_type = crate::util::content_type(&headers);
     if content_type.as_deref() == Some("multipart/form-data") {
         return graphql_multipart(&state, &headers, ty, request).await;
     }

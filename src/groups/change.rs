@@ -16,9 +16,10 @@ use crate::{
     error::{AppError, AppResult},
     messages::events::Event,
     messages::{
+        conversation_id::ConversationId,
         payload::{GroupSystemNoticeElem, GroupTipElem},
         store::{ServerMessage, UnitOfWork},
-        types::{ConversationType, MessageType, SYSTEM_CONVERSATION_ID},
+        types::{ConversationType, MessageType},
     },
     realtime::Topic,
     state::AppState,
@@ -69,7 +70,7 @@ impl<'s> Change<'s> {
         let message = ServerMessage {
             kind: ConversationType::System,
             to: user.to_owned(),
-            from: SYSTEM_CONVERSATION_ID.to_owned(),
+            from: ConversationId::SYSTEM.to_owned(),
             msg_type: MessageType::GroupSystemNoticeElem,
             payload: serde_json::to_value(notice).map_err(AppError::internal)?,
         };
@@ -126,7 +127,7 @@ impl<'s> Change<'s> {
             committed.publish(Topic::User(user), Arc::new(event));
         }
         // Committed: a failure to build live views is logged, not returned.
-        if let Err(err) = committed.publish_messages(SYSTEM_CONVERSATION_ID).await {
+        if let Err(err) = committed.publish_messages(ConversationId::SYSTEM).await {
             err.report("publishing group tips");
         }
         for group_id in announce {

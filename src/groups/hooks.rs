@@ -32,7 +32,7 @@ pub struct GroupRef {
 pub async fn find_group(state: &AppState, group_id: &str) -> AppResult<GroupRef> {
     let group = load_group(&state.db, group_id).await?;
     Ok(GroupRef {
-        group_type: GroupType::parse(&group.group_type),
+        group_type: GroupType::from(group.group_type),
         group_id: group.group_id,
     })
 }
@@ -50,7 +50,7 @@ pub async fn name_card_of(state: &AppState, group_id: &str, user: &str) -> AppRe
 pub async fn check_can_send(state: &AppState, user: &str, group_id: &str) -> AppResult<()> {
     let group = load_group(&state.db, group_id).await?;
     let member = require_member(&state.db, group_id, user).await?;
-    let role = GroupMemberRole::parse(&member.role);
+    let role = GroupMemberRole::from(member.role);
     if role == GroupMemberRole::Member {
         if member.mute_until > unix_now() {
             return Err(AppError::Muted("you are muted in this group".into()));
@@ -66,14 +66,14 @@ pub async fn check_can_send(state: &AppState, user: &str, group_id: &str) -> App
 pub async fn is_owner_or_admin(state: &AppState, group_id: &str, user: &str) -> AppResult<bool> {
     Ok(member_of(&state.db, group_id, user)
         .await?
-        .is_some_and(|m| is_manager(GroupMemberRole::parse(&m.role))))
+        .is_some_and(|m| is_manager(GroupMemberRole::from(m.role))))
 }
 
 /// The sequence up to which a group's history is hidden from everyone
 /// (an AVChatRoom keeps none); per-member floors are in their state rows.
 pub async fn history_floor(state: &AppState, group_id: &str, last_seq: i64) -> AppResult<i64> {
     let group = load_group(&state.db, group_id).await?;
-    Ok(floor_of(GroupType::parse(&group.group_type), last_seq))
+    Ok(floor_of(GroupType::from(group.group_type), last_seq))
 }
 /// What the conversation list needs to know about a group.
 #[derive(Debug, Clone)]

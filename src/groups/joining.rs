@@ -1,13 +1,13 @@
 //! Coming into a group: joining freely, applying and deciding applications,
 //! and an AVChatRoom member leaving their other rooms.
 
-use entity::{group_applications, group_members, groups};
+use entity::{group_applications, group_members, groups, kinds::GroupApplicationStatus};
 use sea_orm::{sea_query::Expr, ColumnTrait, EntityTrait, QueryFilter, QuerySelect, Set};
 
 use super::{
     lifecycle::quit_group,
     preamble::{begin_as_member, open_change, Acting, Audience, Opened},
-    queries::{load_group, member_of, role_of},
+    queries::{load_group, member_of},
     rules::{is_manager, JoinPolicy},
     steps::{admit, notice, notice_op, Newcomer},
     types::{
@@ -37,8 +37,8 @@ pub async fn join_group(
     if member_of(&state.db, group_id, viewer).await?.is_some() {
         return already_in(state, viewer, group_id).await;
     }
-    let group_type = GroupType::parse(&group.group_type);
-    match group_type.join_policy(GroupJoinOption::parse(&group.join_option)) {
+    let group_type = GroupType::from(group.group_type);
+    match group_type.join_policy(GroupJoinOption::from(group.join_option)) {
         JoinPolicy::Refused => Err(AppError::Forbidden(if group_type == GroupType::Private {
             "a work group is joined by being added by a member".into()
         } else {
@@ -88,7 +88,7 @@ async fn leave_other_av_rooms(state: &AppState, viewer: &str, except: &str) -> A
         .select_only()
         .column(group_members::Column::GroupId)
         .filter(group_members::Column::UserId.eq(viewer))
-        .filter(group_members::Column::Role.ne(GroupMemberRole::Owner.as_str()))
+        .filter(group_members::Column::Role.ne(entity::kinds::GroupMemberRole::Owner))
         .filter(group_members::Column::GroupId.ne(except))
         .into_tuple()
         .all(&state.db)
@@ -100,7 +100,7 @@ async fn leave_other_av_rooms(state: &AppState, viewer: &str, except: &str) -> A
         .select_only()
         .column(groups::Column::GroupId)
         .filter(groups::Column::GroupId.is_in(mine))
-        .filter(groups::Column::GroupType.eq(GroupType::AvChatRoom.as_str()))
+        .filter(groups::Column::GroupType.eq(entity::kinds::GroupType::AvChatRoom))
         .into_tuple()
         .all(&state.db)
         .await?;
@@ -141,7 +141,7 @@ async fn apply(
     let pending = group_applications::Entity::find()
         .filter(group_applications::Column::GroupId.eq(&group.group_id))
         .filter(group_applications::Column::ApplicantId.eq(viewer))
-        .filter(group_applications::Column::Status.eq("pending"))
+        .filter(group_applications::Column::Status.eq(GroupApplicationStatus::Pending))
         .one(change.tx()?)
         .await?;
     if pending.is_some() {
@@ -153,7 +153,7 @@ async fn apply(
         group_id: Set(group.group_id.clone()),
         applicant_id: Set(viewer.to_owned()),
         apply_message: Set(apply_message.to_owned()),
-        status: Set("pending".to_owned()),
+        status: Set(GroupApplicationStatus::Pending),
         handler_id: Set(String::new()),
         handle_message: Set(String::new()),
         created_at: Set(unix_now()),
@@ -209,8 +209,8 @@ pub async fn handle_group_application(
     )
     .await?;
     let (status, op) = match action {
-        HandleAction::Agree => ("agreed", notice_op::ACCEPTED),
-        HandleAction::Reject => ("rejected", notice_op::REJECTED),
+        HandleAction::Agree => (GroupApplicationStatus::Agreed, notice_op::ACCEPTED),
+        HandleAction::Reject => (GroupApplicationStatus::Rejected, notice_op::REJECTED),
     };
     let decided = group_applications::Entity::update_many()
         .col_expr(group_applications::Column::Status, Expr::value(status))
@@ -224,7 +224,7 @@ pub async fn handle_group_application(
             Expr::value(unix_now()),
         )
         .filter(group_applications::Column::Id.eq(application_id))
-        .filter(group_applications::Column::Status.eq("pending"))
+        .filter(group_applications::Column::Status.eq(GroupApplicationStatus::Pending))
         .exec(change.tx()?)
         .await?;
     if decided.rows_affected == 0 {
@@ -260,7 +260,7 @@ pub async fn handle_group_application(
 
 /// The [`Rule`](super::preamble::Rule) of handling applications: the owner and admins.
 fn manages(_: &groups::Model, me: &group_members::Model) -> AppResult<()> {
-    if !is_manager(role_of(me)) {
+    if !is_manager(GroupMemberRole::from(me.role)) {
         return Err(AppError::Forbidden(
             "only the owner and admins handle applications".into(),
         ));

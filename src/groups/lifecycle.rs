@@ -9,7 +9,7 @@ use sea_orm::{
 
 use super::{
     preamble::{any_member, begin_as_member, lock_change, Acting, Audience},
-    queries::{custom_fields, require_target, role_of, to_json},
+    queries::{custom_fields, require_target, to_json},
     steps::{admit, delete_group, notice, notice_op, remove_members, tip, tip_op, Newcomer},
     types::{CreateGroupInput, GroupMemberRole, GroupType, GroupView, UpdateGroupProfileInput},
     validate::{
@@ -149,7 +149,7 @@ pub async fn create_group(
     let now = unix_now();
     let row = groups::ActiveModel {
         group_id: Set(group_id.clone()),
-        group_type: Set(group_type.as_str().to_owned()),
+        group_type: Set(group_type.into()),
         name: Set(input.name.clone()),
         avatar: Set(input.avatar.unwrap_or_default()),
         introduction: Set(input.introduction.unwrap_or_default()),
@@ -158,7 +158,7 @@ pub async fn create_group(
         channel_id: Set(channel.id),
         member_count: Set(0),
         max_member_count: Set(max),
-        join_option: Set(join_option.as_str().to_owned()),
+        join_option: Set(join_option.into()),
         mute_all_members: Set(false),
         custom_field: Set(to_json(&custom)?),
         create_time: Set(now),
@@ -225,7 +225,7 @@ pub async fn dismiss_group(state: &AppState, viewer: &str, group_id: &str) -> Ap
 
 /// The [`Rule`](super::preamble::Rule) of dismissing: the owner only.
 fn owns(group: &groups::Model, me: &group_members::Model) -> AppResult<()> {
-    if role_of(me) != GroupMemberRole::Owner || group.owner_id != me.user_id {
+    if GroupMemberRole::from(me.role) != GroupMemberRole::Owner || group.owner_id != me.user_id {
         return Err(AppError::Forbidden(
             "only the owner may dismiss the group".into(),
         ));
@@ -259,8 +259,8 @@ pub async fn update_group_profile(
         me,
         ..
     } = begin_as_member(state, &group_id, viewer, any_member, Audience::Nobody).await?;
-    let role = role_of(&me);
-    let group_type = GroupType::parse(&group.group_type);
+    let role = GroupMemberRole::from(me.role);
+    let group_type = GroupType::from(group.group_type);
     let edits_profile = input.name.is_some()
         || input.avatar.is_some()
         || input.introduction.is_some()
@@ -318,10 +318,10 @@ pub async fn update_group_profile(
     }
     if let Some(option) = input
         .join_option
-        .filter(|v| v.as_str() != group.join_option)
+        .filter(|v| entity::kinds::GroupJoinOption::from(*v) != group.join_option)
     {
         diff.join_option = Some(option.as_str().to_owned());
-        active.join_option = Set(option.as_str().to_owned());
+        active.join_option = Set(option.into());
         changed = true;
     }
     if let Some(mute) = input
@@ -385,8 +385,8 @@ pub async fn quit_group(state: &AppState, viewer: &str, group_id: &str) -> AppRe
         Audience::Users(&quitter),
     )
     .await?;
-    let group_type = GroupType::parse(&group.group_type);
-    if role_of(&me) == GroupMemberRole::Owner && !group_type.owner_may_quit() {
+    let group_type = GroupType::from(group.group_type);
+    if GroupMemberRole::from(me.role) == GroupMemberRole::Owner && !group_type.owner_may_quit() {
         return Err(AppError::OwnerCannotQuit(
             "the owner must hand the group over or dismiss it first".into(),
         ));
@@ -424,13 +424,13 @@ pub async fn change_group_owner(
         me,
         ..
     } = begin_as_member(state, group_id, viewer, any_member, Audience::Nobody).await?;
-    let group_type = GroupType::parse(&group.group_type);
+    let group_type = GroupType::from(group.group_type);
     if !group_type.allows_owner_change() {
         return Err(AppError::Forbidden(
             "an AVChatRoom cannot change owner".into(),
         ));
     }
-    if role_of(&me) != GroupMemberRole::Owner {
+    if GroupMemberRole::from(me.role) != GroupMemberRole::Owner {
         return Err(AppError::Forbidden(
             "only the owner may hand the group over".into(),
         ));
@@ -444,7 +444,10 @@ pub async fn change_group_owner(
         (new_owner, GroupMemberRole::Owner),
     ] {
         group_members::Entity::update_many()
-            .col_expr(group_members::Column::Role, Expr::value(role.as_str()))
+            .col_expr(
+                group_members::Column::Role,
+                Expr::value(entity::kinds::GroupMemberRole::from(role)),
+            )
             .filter(group_members::Column::GroupId.eq(group_id))
             .filter(group_members::Column::UserId.eq(user))
             .exec(change.tx()?)

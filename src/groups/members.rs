@@ -9,7 +9,7 @@ use sea_orm::{sea_query::Expr, ColumnTrait, EntityTrait, QueryFilter, QueryOrder
 
 use super::{
     preamble::{any_member, begin_as_member, check_standing, open_as_member, Acting, Audience},
-    queries::{load_group, member_ids, require_member, require_target, role_of, to_json},
+    queries::{load_group, member_ids, require_member, require_target, to_json},
     rules::may_edit_member,
     steps::{admit, member_count, notice, notice_op, remove_members, tip, tip_op, Newcomer},
     types::{
@@ -21,6 +21,7 @@ use super::{
 use crate::{
     conversations::types::MessageRemindType,
     error::{AppError, AppResult},
+    messages::conversation_id::ConversationId,
     messages::events::Event,
     messages::payload::GroupTipMember,
     realtime::Topic,
@@ -60,7 +61,7 @@ async fn member_views(
             GroupMemberView {
                 nick: profile.map(|u| u.nick.clone()).unwrap_or_default(),
                 avatar: profile.map(|u| u.avatar.clone()).unwrap_or_default(),
-                role: role_of(&m),
+                role: m.role.into(),
                 join_time: m.join_time,
                 name_card: m.name_card,
                 mute_until: m.mute_until,
@@ -232,8 +233,8 @@ pub async fn add_group_member(
 
 /// The [`Rule`](super::preamble::Rule) of adding members: by type and role.
 fn adds(group: &groups::Model, me: &group_members::Model) -> AppResult<()> {
-    let group_type = GroupType::parse(&group.group_type);
-    if !group_type.may_add(role_of(me)) {
+    let group_type = GroupType::from(group.group_type);
+    if !group_type.may_add(me.role.into()) {
         return Err(AppError::Forbidden(if group_type.allows_adding() {
             "only the owner and admins may add members".into()
         } else {
@@ -266,7 +267,7 @@ pub async fn delete_group_member(
         me,
         ..
     } = open_as_member(state, &group, viewer, any_member, Audience::Users(&ids)).await?;
-    let group_type = GroupType::parse(&group.group_type);
+    let group_type = GroupType::from(group.group_type);
     let targets = if ids.is_empty() {
         Vec::new()
     } else {
@@ -277,7 +278,7 @@ pub async fn delete_group_member(
             .await?
     };
     for target in &targets {
-        if !group_type.may_remove(role_of(&me), role_of(target)) {
+        if !group_type.may_remove(me.role.into(), target.role.into()) {
             return Err(AppError::Forbidden(format!(
                 "your role may not remove {}",
                 target.user_id
@@ -335,7 +336,7 @@ pub async fn set_group_member_mute_time(
         me,
         ..
     } = begin_as_member(state, group_id, viewer, any_member, Audience::Nobody).await?;
-    let group_type = GroupType::parse(&group.group_type);
+    let group_type = GroupType::from(group.group_type);
     if !group_type.allows_muting() {
         return Err(AppError::Forbidden(format!(
             "members of a {} group cannot be muted",
@@ -346,7 +347,7 @@ pub async fn set_group_member_mute_time(
         return Err(AppError::Forbidden("you cannot mute yourself".into()));
     }
     let target = require_target(change.tx()?, group_id, user).await?;
-    if !group_type.may_mute(role_of(&me), role_of(&target)) {
+    if !group_type.may_mute(me.role.into(), target.role.into()) {
         return Err(AppError::Forbidden(format!(
             "your role may not mute {user}"
         )));
@@ -403,14 +404,14 @@ pub async fn set_group_member_role(
         Audience::Users(&notified),
     )
     .await?;
-    let group_type = GroupType::parse(&group.group_type);
+    let group_type = GroupType::from(group.group_type);
     if !group_type.has_admins() {
         return Err(AppError::Forbidden(format!(
             "a {} group has no admins",
             group_type.as_str()
         )));
     }
-    if role_of(&me) != GroupMemberRole::Owner {
+    if GroupMemberRole::from(me.role) != GroupMemberRole::Owner {
         return Err(AppError::Forbidden(
             "only the owner may change roles".into(),
         ));
@@ -421,9 +422,12 @@ pub async fn set_group_member_role(
         ));
     }
     let target = require_target(change.tx()?, group_id, user).await?;
-    if role_of(&target) != role {
+    if GroupMemberRole::from(target.role) != role {
         group_members::Entity::update_many()
-            .col_expr(group_members::Column::Role, Expr::value(role.as_str()))
+            .col_expr(
+                group_members::Column::Role,
+                Expr::value(entity::kinds::GroupMemberRole::from(role)),
+            )
             .filter(group_members::Column::GroupId.eq(group_id))
             .filter(group_members::Column::UserId.eq(user))
             .exec(change.tx()?)
@@ -459,7 +463,7 @@ async fn editable_target(
     load_group(&state.db, group_id).await?;
     let me = require_member(&state.db, group_id, viewer).await?;
     let target = require_target(&state.db, group_id, &user).await?;
-    if !may_edit_member(role_of(&me), user == viewer, role_of(&target)) {
+    if !may_edit_member(me.role.into(), user == viewer, target.role.into()) {
         return Err(AppError::Forbidden(format!(
             "your role may not change {user}'s member profile"
         )));
@@ -530,7 +534,7 @@ pub async fn set_message_remind_type(
 ) -> AppResult<GroupView> {
     let group = load_group(&state.db, group_id).await?;
     require_member(&state.db, group_id, viewer).await?;
-    let conversation_id = format!("GROUP{group_id}");
+    let conversation_id = ConversationId::group(group_id).to_string();
     // The channel lock pins the sequence the change applies from: no message
     // of the group is between allocation and publishing meanwhile.
     let order = state.channel_locks.lock(group.channel_id).await;

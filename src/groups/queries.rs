@@ -8,7 +8,7 @@ use entity::{group_members, groups};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::{
-    types::{GroupMemberRole, GroupType, GroupView},
+    types::{GroupType, GroupView},
     views::views_for,
 };
 use crate::{
@@ -66,11 +66,6 @@ pub(crate) async fn require_target<C: ConnectionTrait>(
         .ok_or_else(|| AppError::NotGroupMember(format!("{user} is not a member of this group")))
 }
 
-/// The role stored on a membership.
-pub(crate) fn role_of(member: &group_members::Model) -> GroupMemberRole {
-    GroupMemberRole::parse(&member.role)
-}
-
 /// The owner and admins of a group.
 pub(crate) async fn managers<C: ConnectionTrait>(
     conn: &C,
@@ -80,7 +75,10 @@ pub(crate) async fn managers<C: ConnectionTrait>(
         .select_only()
         .column(group_members::Column::UserId)
         .filter(group_members::Column::GroupId.eq(group_id))
-        .filter(group_members::Column::Role.is_in(["Owner", "Admin"]))
+        .filter(group_members::Column::Role.is_in([
+            entity::kinds::GroupMemberRole::Owner,
+            entity::kinds::GroupMemberRole::Admin,
+        ]))
         .order_by_asc(group_members::Column::UserId)
         .into_tuple()
         .all(conn)
@@ -144,7 +142,7 @@ pub async fn get_group_profile(
     group_id: &str,
 ) -> AppResult<GroupView> {
     let row = load_group(&state.db, group_id).await?;
-    if !GroupType::parse(&row.group_type).searchable()
+    if !GroupType::from(row.group_type).searchable()
         && member_of(&state.db, group_id, viewer).await?.is_none()
     {
         return Err(AppError::NotGroupMember(
@@ -164,7 +162,7 @@ pub async fn search_group_by_id(
     group_id: &str,
 ) -> AppResult<GroupView> {
     let row = load_group(&state.db, group_id).await?;
-    if !GroupType::parse(&row.group_type).searchable()
+    if !GroupType::from(row.group_type).searchable()
         && member_of(&state.db, group_id, viewer).await?.is_none()
     {
         return Err(AppError::GroupNotFound(format!(

@@ -26,17 +26,6 @@ impl GroupType {
         }
     }
 
-    /// Parse the stored constant.
-    pub fn parse(value: &str) -> Self {
-        match value {
-            "Public" => Self::Public,
-            "ChatRoom" => Self::ChatRoom,
-            "AVChatRoom" => Self::AvChatRoom,
-            "Community" => Self::Community,
-            _ => Self::Private,
-        }
-    }
-
     /// The member limit when none is given; 0 means unlimited.
     pub fn default_max_members(self) -> i64 {
         match self {
@@ -191,35 +180,6 @@ impl GroupJoinOption {
             Self::FreeAccess => "FreeAccess",
             Self::NeedPermission => "NeedPermission",
             Self::DisableApply => "DisableApply",
-        }
-    }
-
-    /// Parse the stored constant.
-    pub fn parse(value: &str) -> Self {
-        match value {
-            "FreeAccess" => Self::FreeAccess,
-            "DisableApply" => Self::DisableApply,
-            _ => Self::NeedPermission,
-        }
-    }
-}
-
-impl GroupMemberRole {
-    /// The stored constant.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Owner => "Owner",
-            Self::Admin => "Admin",
-            Self::Member => "Member",
-        }
-    }
-
-    /// Parse the stored constant.
-    pub fn parse(value: &str) -> Self {
-        match value {
-            "Owner" => Self::Owner,
-            "Admin" => Self::Admin,
-            _ => Self::Member,
         }
     }
 }

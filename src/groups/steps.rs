@@ -16,6 +16,7 @@ use super::{
 use crate::{
     conversations::types::MessageRemindType,
     error::{AppError, AppResult},
+    messages::conversation_id::ConversationId,
     messages::payload::{GroupSystemNoticeElem, GroupTipElem, NoticeGroupProfile},
     users::types::CustomField,
     util::unix_now,
@@ -140,7 +141,7 @@ pub(crate) async fn admit(
     use sea_orm::sea_query::ExprTrait as _;
     let now = unix_now();
     let n = newcomers.len() as i64;
-    let group_type = GroupType::parse(&group.group_type);
+    let group_type = GroupType::from(group.group_type);
     let fitted = groups::Entity::update_many()
         .col_expr(
             groups::Column::MemberCount,
@@ -183,7 +184,7 @@ pub(crate) async fn admit(
         member_rows.push(group_members::ActiveModel {
             group_id: Set(group.group_id.clone()),
             user_id: Set(newcomer.user_id.clone()),
-            role: Set(newcomer.role.as_str().to_owned()),
+            role: Set(newcomer.role.into()),
             join_time: Set(now),
             name_card: Set(String::new()),
             mute_until: Set(0),
@@ -191,7 +192,7 @@ pub(crate) async fn admit(
         });
         state_rows.push(conversation_states::ActiveModel {
             user_id: Set(newcomer.user_id.clone()),
-            conversation_id: Set(format!("GROUP{}", group.group_id)),
+            conversation_id: Set(ConversationId::group(&group.group_id).into()),
             channel_id: Set(group.channel_id),
             read_seq: Set(read_seq),
             read_at: Set(0),
@@ -260,7 +261,10 @@ pub(crate) async fn remove_members(
         .await?
         .rows_affected as i64;
     conversation_states::Entity::delete_many()
-        .filter(conversation_states::Column::ConversationId.eq(format!("GROUP{}", group.group_id)))
+        .filter(
+            conversation_states::Column::ConversationId
+                .eq(ConversationId::group(&group.group_id).to_string()),
+        )
         .filter(conversation_states::Column::UserId.is_in(users.iter().cloned()))
         .exec(change.tx()?)
         .await?;

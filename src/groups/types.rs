@@ -11,6 +11,7 @@ use crate::{
 
 /// The five group types of TIM.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[graphql(remote = "entity::kinds::GroupType")]
 pub enum GroupType {
     /// Work group: members add members; no admins; no history from before joining.
     #[default]
@@ -33,6 +34,7 @@ pub enum GroupType {
 
 /// How users may join a group by `joinGroup`.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[graphql(remote = "entity::kinds::GroupJoinOption")]
 pub enum GroupJoinOption {
     /// Anyone joins at once.
     #[graphql(name = "FreeAccess")]
@@ -48,6 +50,7 @@ pub enum GroupJoinOption {
 
 /// A member's role.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[graphql(remote = "entity::kinds::GroupMemberRole")]
 pub enum GroupMemberRole {
     /// The owner: every power.
     #[graphql(name = "Owner")]

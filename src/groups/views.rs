@@ -8,13 +8,13 @@ use entity::{channels, conversation_states, group_members, groups, messages};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter};
 
 use super::{
-    queries::{custom_fields, load_group, role_of},
+    queries::{custom_fields, load_group},
     types::{GroupJoinOption, GroupSelfInfo, GroupType, GroupView, ViewerPart},
 };
 use crate::{
     conversations::types::{LastMessage, MessageRemindType},
     error::{AppError, AppResult},
-    messages::store,
+    messages::{conversation_id::ConversationId, store},
     state::AppState,
 };
 
@@ -24,7 +24,7 @@ fn base_view(row: &groups::Model, last_seq: i64, full: bool) -> GroupView {
         group_id: row.group_id.clone(),
         name: row.name.clone(),
         avatar: row.avatar.clone(),
-        group_type: GroupType::parse(&row.group_type),
+        group_type: GroupType::from(row.group_type),
         introduction: row.introduction.clone(),
         notification: if full {
             row.notification.clone()
@@ -36,7 +36,7 @@ fn base_view(row: &groups::Model, last_seq: i64, full: bool) -> GroupView {
         last_info_time: row.last_info_time,
         member_count: row.member_count,
         max_member_count: row.max_member_count,
-        join_option: GroupJoinOption::parse(&row.join_option),
+        join_option: GroupJoinOption::from(row.join_option),
         mute_all_members: row.mute_all_members,
         group_custom_field: if full {
             custom_fields(&row.custom_field)
@@ -72,15 +72,12 @@ pub(super) async fn build(
             .filter(conversation_states::Column::UserId.eq(viewer))
             .filter(
                 conversation_states::Column::ConversationId
-                    .is_in(ids.iter().map(|g| format!("GROUP{g}"))),
+                    .is_in(ids.iter().map(|g| ConversationId::group(g).to_string())),
             )
             .all(&state.db)
             .await?
             .into_iter()
-            .filter_map(|s| {
-                let group = s.conversation_id.strip_prefix("GROUP")?.to_owned();
-                Some((group, s))
-            })
+            .filter_map(|s| Some((ConversationId::group_of(&s.conversation_id)?, s)))
             .collect();
     let channel_rows: HashMap<i64, channels::Model> = channels::Entity::find()
         .filter(channels::Column::Id.is_in(rows.iter().map(|g| g.channel_id)))
@@ -102,10 +99,9 @@ pub(super) async fn build(
         if !memberships.contains_key(&row.group_id) {
             continue;
         }
-        let floor = read.cleared_seq.max(floor_of(
-            GroupType::parse(&row.group_type),
-            channel.last_seq,
-        ));
+        let floor = read
+            .cleared_seq
+            .max(floor_of(GroupType::from(row.group_type), channel.last_seq));
         if channel.last_seq > floor {
             any = true;
             wanted = wanted.add(
@@ -140,7 +136,7 @@ pub(super) async fn build(
             view.viewer = Some(match member {
                 Some(m) => ViewerPart {
                     self_info: Some(GroupSelfInfo {
-                        role: role_of(m),
+                        role: m.role.into(),
                         join_time: m.join_time,
                         name_card: m.name_card.clone(),
                         message_remind_type: read_states

@@ -12,7 +12,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use tokio::sync::broadcast::{self, error::RecvError};
 use tokio_stream::{wrappers::BroadcastStream, StreamMap};
 
-use super::{events::Event, store, types::ConversationType};
+use super::{conversation_id::ConversationId, events::Event, store, types::ConversationType};
 use crate::{
     conversations::types::MessageRemindType,
     error::{AppError, AppResult},
@@ -61,7 +61,9 @@ pub async fn group_memberships(state: &AppState, user: &str) -> AppResult<Vec<(S
         .column(conversation_states::Column::ConversationId)
         .column(conversation_states::Column::RemindType)
         .filter(conversation_states::Column::UserId.eq(user))
-        .filter(conversation_states::Column::ConversationId.starts_with("GROUP"))
+        .filter(
+            conversation_states::Column::ConversationId.starts_with(ConversationId::GROUP_PREFIX),
+        )
         .into_tuple()
         .all(&state.db)
         .await?;
@@ -69,7 +71,7 @@ pub async fn group_memberships(state: &AppState, user: &str) -> AppResult<Vec<(S
         .into_iter()
         .filter_map(|(c, remind)| {
             let discard = MessageRemindType::parse(&remind) == MessageRemindType::Discard;
-            c.strip_prefix("GROUP").map(|g| (g.to_owned(), discard))
+            ConversationId::group_of(&c).map(|g| (g, discard))
         })
         .collect())
 }

@@ -14,7 +14,7 @@ use crate::{
     conversations::{service as conversations, types::PeerRead},
     error::AppError,
     graphql::context::ContextExt,
-    messages::{events::Event, feed::viewer_feed},
+    messages::{conversation_id::ConversationId, events::Event, feed::viewer_feed},
     realtime::stream::select_events,
 };
 
@@ -197,7 +197,7 @@ impl MessagesSubscription {
                 sequence,
                 time,
             } if *peer == viewer => Some(PeerRead {
-                conversation_id: format!("C2C{reader}"),
+                conversation_id: ConversationId::c2c(reader).to_string(),
                 sequence: *sequence,
                 time: *time,
             }),

@@ -3,6 +3,7 @@
 //! live feed.
 
 pub mod compose;
+pub mod conversation_id;
 pub mod events;
 pub mod feed;
 pub mod graphql;

@@ -21,10 +21,9 @@ use sea_orm::{
 use tokio::sync::MutexGuard;
 
 use super::{
+    conversation_id::ConversationId,
     events::Event,
-    types::{
-        ConversationType, MessagePriority, MessageStatus, MessageType, SYSTEM_CONVERSATION_ID,
-    },
+    types::{ConversationType, MessagePriority, MessageStatus, MessageType},
     view::MessageView,
 };
 use crate::{
@@ -406,7 +405,7 @@ impl<'s> UnitOfWork<'s> {
             touch_state(
                 self.tx(),
                 &message.to,
-                SYSTEM_CONVERSATION_ID,
+                ConversationId::SYSTEM,
                 channel.id,
                 None,
                 now,
@@ -504,7 +503,12 @@ pub async fn views_of(
     let mut wanted: Vec<(String, String)> = rows
         .iter()
         .filter(|r| r.conversation_type == entity::kinds::ConversationType::C2c && r.seq.is_some())
-        .map(|r| (r.to_id.clone(), format!("C2C{}", r.sender_id)))
+        .map(|r| {
+            (
+                r.to_id.clone(),
+                ConversationId::c2c(&r.sender_id).to_string(),
+            )
+        })
         .collect();
     wanted.sort();
     wanted.dedup();
@@ -530,7 +534,10 @@ pub async fn views_of(
         .iter()
         .map(|row| {
             let peer_read = read
-                .get(&(row.to_id.clone(), format!("C2C{}", row.sender_id)))
+                .get(&(
+                    row.to_id.clone(),
+                    ConversationId::c2c(&row.sender_id).to_string(),
+                ))
                 .copied();
             MessageView::from_row(row, senders.get(&row.sender_id), viewer, peer_read)
         })

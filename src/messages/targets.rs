@@ -5,8 +5,9 @@ use entity::conversation_states;
 use sea_orm::EntityTrait;
 
 use super::{
+    conversation_id::ConversationId,
     store::{c2c_channel_key, group_channel_key, system_channel_key},
-    types::{ConversationType, SYSTEM_CONVERSATION_ID},
+    types::ConversationType,
 };
 use crate::{
     blacklist::service as blacklist,
@@ -131,52 +132,37 @@ pub async fn resolve_conversation(
         conversation_states::Entity::find_by_id((viewer.to_owned(), conversation_id.to_owned()))
             .one(&state.db)
             .await?;
-    if conversation_id == SYSTEM_CONVERSATION_ID {
-        return Ok(ConversationRef {
-            conversation_id: conversation_id.to_owned(),
-            kind: ConversationType::System,
-            target: viewer.to_owned(),
-            channel_key: system_channel_key(viewer),
-            state: row,
-        });
-    }
-    if let Some(peer) = conversation_id.strip_prefix("C2C") {
-        validate::user_id("conversationID", peer)?;
-        if row.is_none() && users::find_user(state, peer).await?.is_none() {
-            return Err(AppError::NotFound(format!(
-                "no such conversation: {conversation_id}"
-            )));
+    let parsed: ConversationId = conversation_id.parse()?;
+    let (target, channel_key) = match parsed.kind() {
+        ConversationType::System => (viewer, system_channel_key(viewer)),
+        ConversationType::C2c => {
+            let peer = parsed.target();
+            validate::user_id(ConversationId::FIELD, peer)?;
+            if row.is_none() && users::find_user(state, peer).await?.is_none() {
+                return Err(AppError::NotFound(format!(
+                    "no such conversation: {conversation_id}"
+                )));
+            }
+            (peer, c2c_channel_key(viewer, peer))
         }
-        return Ok(ConversationRef {
-            conversation_id: conversation_id.to_owned(),
-            kind: ConversationType::C2c,
-            target: peer.to_owned(),
-            channel_key: c2c_channel_key(viewer, peer),
-            state: row,
-        });
-    }
-    if let Some(group_id) = conversation_id.strip_prefix("GROUP") {
-        if group_id.is_empty() {
-            return Err(AppError::bad_input("conversationID", "names no group"));
+        ConversationType::Group => {
+            let group_id = parsed.target();
+            groups::find_group(state, group_id).await?;
+            if row.is_none() {
+                return Err(AppError::NotGroupMember(
+                    "you are not a member of this group".into(),
+                ));
+            }
+            (group_id, group_channel_key(group_id))
         }
-        groups::find_group(state, group_id).await?;
-        if row.is_none() {
-            return Err(AppError::NotGroupMember(
-                "you are not a member of this group".into(),
-            ));
-        }
-        return Ok(ConversationRef {
-            conversation_id: conversation_id.to_owned(),
-            kind: ConversationType::Group,
-            target: group_id.to_owned(),
-            channel_key: group_channel_key(group_id),
-            state: row,
-        });
-    }
-    Err(AppError::bad_input(
-        "conversationID",
-        "must be C2C<userID>, GROUP<groupID> or @TIM#SYSTEM",
-    ))
+    };
+    Ok(ConversationRef {
+        conversation_id: conversation_id.to_owned(),
+        kind: parsed.kind(),
+        target: target.to_owned(),
+        channel_key,
+        state: row,
+    })
 }
 
 /// Whether `viewer` may revoke others' messages in the message's group (owner or admin).

@@ -27,7 +27,7 @@ impl ConversationType {
         match self {
             Self::C2c => "C2C",
             Self::Group => "GROUP",
-            Self::System => SYSTEM_CONVERSATION_ID,
+            Self::System => "@TIM#SYSTEM",
         }
     }
 
@@ -36,14 +36,11 @@ impl ConversationType {
         match value {
             "C2C" => Some(Self::C2c),
             "GROUP" => Some(Self::Group),
-            SYSTEM_CONVERSATION_ID | "SYSTEM" => Some(Self::System),
+            "@TIM#SYSTEM" | "SYSTEM" => Some(Self::System),
             _ => None,
         }
     }
 }
-
-/// The conversation ID of every user's system notices.
-pub const SYSTEM_CONVERSATION_ID: &str = "@TIM#SYSTEM";
 
 /// The kinds of message.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

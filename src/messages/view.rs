@@ -4,11 +4,9 @@ use async_graphql::{ComplexObject, SimpleObject};
 use serde::{Deserialize, Serialize};
 
 use super::{
+    conversation_id::ConversationId,
     payload::MessagePayload,
-    types::{
-        ConversationType, MessageFlow, MessagePriority, MessageStatus, MessageType,
-        SYSTEM_CONVERSATION_ID,
-    },
+    types::{ConversationType, MessageFlow, MessagePriority, MessageStatus, MessageType},
 };
 use entity::{messages, users};
 
@@ -167,11 +165,12 @@ impl MessageView {
 /// The conversation ID of a message from `viewer`'s side.
 pub fn conversation_id_for(kind: ConversationType, from: &str, to: &str, viewer: &str) -> String {
     match kind {
-        ConversationType::C2c if from == viewer => format!("C2C{to}"),
-        ConversationType::C2c => format!("C2C{from}"),
-        ConversationType::Group => format!("GROUP{to}"),
-        ConversationType::System => SYSTEM_CONVERSATION_ID.to_owned(),
+        ConversationType::C2c if from == viewer => ConversationId::c2c(to),
+        ConversationType::C2c => ConversationId::c2c(from),
+        ConversationType::Group => ConversationId::group(to),
+        ConversationType::System => ConversationId::system(),
     }
+    .to_string()
 }
 
 /// One page of history.
