@@ -14,4 +14,5 @@ mod live;
 mod messaging;
 mod profiles;
 mod schema_drift;
+mod slow_clients;
 mod websocket;
