@@ -25,16 +25,20 @@
 //!
 //! The module is in two parts: [`protocol`] is the protocol as data (parsing,
 //! encoding, close codes; no I/O), and `connection` serves one socket with it.
-//! This file holds what the HTTP handler needs: [`WsConfig`],
+//! This file holds what the HTTP handler needs: [`WsConfig`], [`Session`],
 //! [`InitRejection`], [`configure_upgrade`], [`negotiated_protocol`] and
 //! [`serve_socket`].
 
 mod connection;
 pub mod protocol;
 
-use std::time::Duration;
+use std::{
+    future::Future,
+    pin::Pin,
+    time::{Duration, SystemTime},
+};
 
-use async_graphql::http::WebSocketProtocols;
+use async_graphql::{http::WebSocketProtocols, Data};
 use axum::{extract::ws::WebSocketUpgrade, http::HeaderValue};
 
 pub use connection::serve_socket;
@@ -80,6 +84,52 @@ impl WsConfig {
         self.keepalive_interval
             .saturating_mul(2)
             .max(Duration::from_secs(10))
+    }
+}
+
+/// What an accepted `connection_init` yields: the data every operation of the
+/// socket runs with and, optionally, what ends the session before the client
+/// does (its token expiring, say).
+pub struct Session {
+    pub(crate) data: Data,
+    pub(crate) end: Option<SessionEnd>,
+}
+
+/// Resolves, with the close reason, when a session must end.
+pub(crate) type SessionEnd = Pin<Box<dyn Future<Output = String> + Send>>;
+
+impl Session {
+    /// A session with `data` that lasts as long as the socket.
+    pub fn new(data: Data) -> Self {
+        Self { data, end: None }
+    }
+
+    /// End the session when `end` resolves: the socket is then closed with
+    /// 4403 and the reason `end` yields (truncated like every close reason).
+    /// Called more than once, the first of the futures to resolve wins.
+    pub fn ending_when(mut self, end: impl Future<Output = String> + Send + 'static) -> Self {
+        self.end = Some(match self.end.take() {
+            None => Box::pin(end),
+            Some(earlier) => Box::pin(async move {
+                tokio::select! {
+                    reason = earlier => reason,
+                    reason = end => reason,
+                }
+            }),
+        });
+        self
+    }
+
+    /// End the session at `deadline` (at once if it has passed), closing the
+    /// socket with 4403 "Token expired".
+    pub fn expiring_at(self, deadline: SystemTime) -> Self {
+        let left = deadline
+            .duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO);
+        self.ending_when(async move {
+            tokio::time::sleep(left).await;
+            "Token expired".to_owned()
+        })
     }
 }
 

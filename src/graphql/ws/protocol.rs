@@ -29,7 +29,7 @@ pub mod close_code {
     pub const BAD_REQUEST: u16 = 4400;
     /// The client subscribed before its `connection_init` was acknowledged.
     pub const UNAUTHORIZED: u16 = 4401;
-    /// `on_init` refused the connection.
+    /// `on_init` refused the connection, or the session ended (its token expired).
     pub const FORBIDDEN: u16 = 4403;
     /// No acknowledged `connection_init` within
     /// [`crate::graphql::ws::WsConfig::init_timeout`].
