@@ -201,6 +201,7 @@ where
             writer: Writer {
                 protocol,
                 stall: config.write_stall_limit(),
+                max_outgoing_bytes: config.max_outgoing_bytes,
             },
             max_subscriptions: config.max_subscriptions,
             max_message_bytes: config.max_message_bytes,
@@ -425,7 +426,8 @@ where
     }
 }
 
-/// How this socket writes: its protocol and its write stall limit.
+/// How this socket writes: its protocol, its write stall limit and its
+/// largest message.
 ///
 /// `Copy` and taken by value, so a write in progress borrows nothing of the
 /// [`Connection`] (which is not `Sync`) and the loop's future stays `Send`.
@@ -433,6 +435,7 @@ where
 struct Writer {
     protocol: WebSocketProtocols,
     stall: Duration,
+    max_outgoing_bytes: usize,
 }
 
 impl Writer {
@@ -445,6 +448,22 @@ impl Writer {
         payload: Option<&P>,
     ) -> Result<(), Exit> {
         match protocol::encode_server_message(self.protocol, kind, id, payload) {
+            Ok(text) if text.len() > self.max_outgoing_bytes => {
+                tracing::warn!(
+                    ?kind,
+                    bytes = text.len(),
+                    limit = self.max_outgoing_bytes,
+                    "graphql ws: message over the outgoing limit"
+                );
+                if kind != ServerKind::Next {
+                    return Err(Exit::Close(Close::internal_error()));
+                }
+                let replacement = protocol::result_too_large(self.max_outgoing_bytes);
+                match protocol::encode_server_message(self.protocol, kind, id, Some(&replacement)) {
+                    Ok(text) => self.frame(socket, Message::Text(text.into())).await,
+                    Err(_) => Err(Exit::Close(Close::internal_error())),
+                }
+            }
             Ok(text) => self.frame(socket, Message::Text(text.into())).await,
             Err(err) => {
                 tracing::warn!(?kind, error = %err, "graphql ws: cannot encode message");

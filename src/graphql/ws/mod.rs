@@ -65,7 +65,23 @@ pub struct WsConfig {
     /// Largest client message in bytes; a larger one closes the socket with
     /// 1009 "Message too big".
     pub max_message_bytes: usize,
+    /// Largest server message in bytes. tungstenite drops the connection,
+    /// without a close frame, when a frame does not fit in its write buffer,
+    /// so the buffer limit is derived from this and it must hold the largest
+    /// result the server can produce (see [`MAX_OUTGOING_FRAME_BYTES`]). A
+    /// result over it is replaced by a `next` carrying one
+    /// `PAYLOAD_TOO_LARGE` error; the socket stays open.
+    pub max_outgoing_bytes: usize,
 }
+
+/// Default of [`WsConfig::max_outgoing_bytes`]: 8 MiB, four times the largest
+/// message payload the server stores (2 MiB: a merged message of 100
+/// full-length texts is about 1.2 MiB) so that it fits as a `next` frame with
+/// its selection, JSON escaping and the message's other fields.
+///
+/// Memory follows use, not this limit: the write buffer starts small
+/// (4 KiB) and grows only to the largest frame a socket has actually sent.
+pub const MAX_OUTGOING_FRAME_BYTES: usize = 8 * 1024 * 1024;
 
 impl Default for WsConfig {
     fn default() -> Self {
@@ -74,6 +90,7 @@ impl Default for WsConfig {
             keepalive_interval: Duration::from_secs(15),
             max_subscriptions: 100,
             max_message_bytes: 64 * 1024,
+            max_outgoing_bytes: MAX_OUTGOING_FRAME_BYTES,
         }
     }
 }
@@ -152,8 +169,11 @@ pub fn configure_upgrade(upgrade: WebSocketUpgrade, config: &WsConfig) -> WebSoc
     let mut upgrade = upgrade
         .read_buffer_size(4 * 1024)
         .write_buffer_size(4 * 1024)
-        // Bounds what piles up if writes to the TCP stream keep failing.
-        .max_write_buffer_size(256 * 1024)
+        // tungstenite formats a whole frame into the buffer before writing it,
+        // and drops the connection if it does not fit: room for the largest
+        // message plus what a previous partial write may have left behind.
+        // The buffer still only grows as far as the frames actually sent.
+        .max_write_buffer_size(config.max_outgoing_bytes.saturating_mul(2).max(64 * 1024))
         // Checked against the frame header, before the payload is buffered.
         .max_frame_size(config.max_message_bytes)
         .max_message_size(config.max_message_bytes);

@@ -361,6 +361,17 @@ pub fn too_many_subscriptions(limit: usize) -> Value {
     }])
 }
 
+/// The `next` payload standing in for a result over the outgoing limit.
+pub fn result_too_large(limit: usize) -> Value {
+    json!({
+        "data": null,
+        "errors": [{
+            "message": format!("the result is over the {limit}-byte frame limit"),
+            "extensions": { "code": "PAYLOAD_TOO_LARGE" },
+        }],
+    })
+}
+
 /// The `connection_error` payload of a refused init (graphql-ws).
 pub fn connection_error(reason: &str) -> Value {
     json!({ "message": reason })
