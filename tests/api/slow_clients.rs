@@ -56,3 +56,36 @@ async fn unfinished_request_headers_are_cut_off() {
         .expect("answered");
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer:?}");
 }
+
+#[tokio::test]
+async fn shutdown_returns_with_idle_connections_open_and_stops_accepting() {
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let config = imgql::Config::for_tests(data_dir.path().to_path_buf(), None);
+    let state = imgql::AppState::new(config).await.expect("app state");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(imgql::serve(listener, state, async {
+        let _ = stopped.await;
+    }));
+    // An idle kept-alive connection must not hold the shutdown up.
+    let http = reqwest::Client::new();
+    let health = http
+        .get(format!("http://{addr}/healthz"))
+        .send()
+        .await
+        .expect("served before shutdown");
+    assert_eq!(health.status(), 200);
+    stop.send(()).expect("server listening for shutdown");
+    let result = tokio::time::timeout(Duration::from_secs(10), server)
+        .await
+        .expect("serve returned after shutdown")
+        .expect("serve task");
+    assert!(result.is_ok(), "{result:?}");
+    assert!(
+        TcpStream::connect(addr).await.is_err(),
+        "no longer accepting"
+    );
+}
