@@ -154,13 +154,14 @@ fn cors(config: &Config) -> CorsLayer {
         .max_age(Duration::from_secs(600))
 }
 
-/// Serve `router(state)` on `listener` until `shutdown` resolves.
+/// Serve `router(state)` on `listener` until `shutdown` resolves, closing
+/// connections whose request headers take longer than
+/// [`Config::header_timeout`] (see [`crate::server`]).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    let header_timeout = state.config.header_timeout();
+    crate::server::serve_router(listener, router(state), header_timeout, shutdown).await
 }

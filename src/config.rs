@@ -115,6 +115,12 @@ pub struct Config {
     #[arg(long, env = "IMGQL_REQUEST_TIMEOUT", default_value_t = 120)]
     pub request_timeout: u64,
 
+    /// Seconds a client may take to send the headers of a request (the first
+    /// of a connection, or the next on a kept-alive one); then the connection
+    /// is closed.
+    #[arg(long, env = "IMGQL_HEADER_TIMEOUT", default_value_t = 10)]
+    pub header_timeout: u64,
+
     /// Largest image (jpg, png, gif, bmp, webp) an image message may carry, in bytes.
     #[arg(long, env = "IMGQL_MAX_IMAGE_BYTES", default_value_t = 20 * 1024 * 1024)]
     pub max_image_bytes: u64,
@@ -162,6 +168,11 @@ impl Config {
         Duration::from_secs(self.token_ttl)
     }
 
+    /// Time a client has to send a request's headers.
+    pub fn header_timeout(&self) -> Duration {
+        Duration::from_secs(self.header_timeout)
+    }
+
     /// The largest upload accepted: the largest limit of any media kind.
     pub fn max_upload_bytes(&self) -> u64 {
         self.max_image_bytes
@@ -184,6 +195,9 @@ impl Config {
             return Err(
                 "IMGQL_HASH_CONCURRENCY and IMGQL_DB_MAX_CONNECTIONS must be positive".into(),
             );
+        }
+        if self.header_timeout == 0 {
+            return Err("IMGQL_HEADER_TIMEOUT must be positive".into());
         }
         if self.max_body_bytes < 1024 {
             return Err("IMGQL_MAX_BODY_BYTES must be at least 1024".into());
@@ -237,6 +251,7 @@ impl Config {
             cors_origins: vec!["*".into()],
             bus_capacity: 1024,
             request_timeout: 30,
+            header_timeout: 10,
             max_image_bytes: 20 * 1024 * 1024,
             max_audio_bytes: 20 * 1024 * 1024,
             max_video_bytes: 100 * 1024 * 1024,

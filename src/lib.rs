@@ -16,6 +16,7 @@ pub mod health;
 pub mod messages;
 pub mod realtime;
 pub mod secret;
+pub mod server;
 pub mod state;
 pub mod users;
 pub mod util;

@@ -27,8 +27,23 @@ pub struct Viewer {
 /// prefix is not stripped here, so a `token` header or `?token=` parameter
 /// keeps accepting only the bare token.
 pub fn viewer_from_token(keys: &TokenKeys, token: &str) -> AppResult<Viewer> {
-    keys.verify(token).map(|claims| Viewer {
-        user_id: claims.sub,
+    viewer_and_expiry_from_token(keys, token).map(|(viewer, _)| viewer)
+}
+
+/// Like [`viewer_from_token`], with the moment the token expires (its `exp`),
+/// for a connection that outlives one request and must end with its token.
+pub fn viewer_and_expiry_from_token(
+    keys: &TokenKeys,
+    token: &str,
+) -> AppResult<(Viewer, std::time::SystemTime)> {
+    keys.verify(token).map(|claims| {
+        let expiry = std::time::UNIX_EPOCH + std::time::Duration::from_secs(claims.exp);
+        (
+            Viewer {
+                user_id: claims.sub,
+            },
+            expiry,
+        )
     })
 }
 

@@ -19,10 +19,10 @@ use serde::Deserialize;
 use super::{
     context::Auth,
     schema::AppSchema,
-    ws::{self, InitRejection, WsConfig},
+    ws::{self, InitRejection, Session, WsConfig},
 };
 use crate::{
-    auth::{strip_bearer, token_from_headers, viewer_from_token},
+    auth::{strip_bearer, token_from_headers, viewer_and_expiry_from_token, viewer_from_token},
     error::AppError,
     files::multipart,
     state::AppState,
@@ -349,8 +349,12 @@ pub async fn graphql_ws(
 }
 
 /// Authenticate a socket from its `connection_init` payload: `token`,
-/// `authToken`, `Authorization` or `headers.Authorization`.
-fn on_connection_init(app: &AppState, payload: serde_json::Value) -> Result<Data, InitRejection> {
+/// `authToken`, `Authorization` or `headers.Authorization`. The session ends
+/// (close 4403) when the token expires.
+fn on_connection_init(
+    app: &AppState,
+    payload: serde_json::Value,
+) -> Result<Session, InitRejection> {
     let find = |v: &serde_json::Value, key: &str| -> Option<String> {
         v.as_object()?.iter().find_map(|(k, v)| {
             if k.eq_ignore_ascii_case(key) {
@@ -376,10 +380,10 @@ fn on_connection_init(app: &AppState, payload: serde_json::Value) -> Result<Data
     };
     // Every field may carry `Bearer <jwt>`, not only the `Authorization` ones.
     let token = strip_bearer(&raw).unwrap_or(raw);
-    let viewer = viewer_from_token(&app.keys, &token)
+    let (viewer, expiry) = viewer_and_expiry_from_token(&app.keys, &token)
         .map_err(|_| InitRejection::Unauthenticated("invalid or expired token".into()))?;
     let mut data = Data::default();
     data.insert(app.presence.connect(&viewer.user_id));
     data.insert(Auth::Viewer(viewer));
-    Ok(data)
+    Ok(Session::new(data).expiring_at(expiry))
 }

@@ -7,6 +7,7 @@ pub mod codes;
 pub mod context;
 pub mod graphiql;
 pub mod http;
+pub mod limits;
 pub mod schema;
 pub mod ws;
 

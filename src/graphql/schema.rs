@@ -3,7 +3,7 @@
 
 use async_graphql::{MergedObject, MergedSubscription, SDLExportOptions, Schema, SchemaBuilder};
 
-use super::codes;
+use super::{codes, limits};
 use crate::{blacklist, conversations, files, groups, messages, state::AppState, users};
 
 /// Every query, merged from the domains.
@@ -61,6 +61,8 @@ pub fn schema_builder() -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRo
     .limit_recursive_depth(MAX_RECURSIVE_DEPTH)
     .limit_directives(MAX_DIRECTIVES)
     .extension(codes::ErrorCodes)
+    // Root fields per operation and one `login`/`register`, before validation.
+    .extension(limits::OperationLimits)
 }
 
 /// The schema serving `state`.

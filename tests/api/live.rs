@@ -4,7 +4,12 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::helpers::{history, send_text, spawn_app, spawn_app_with, WsClient};
+use crate::helpers::{
+    history, seed_users, send_message_query, send_text, spawn_app, spawn_app_with, WsClient,
+};
+
+/// The longest text a message may carry, in bytes.
+const MAX_TEXT: usize = 12_000;
 
 const RECEIVED: &str = "subscription($c: String) { messageReceived(conversationID: $c) { ID from to flow conversationID sequence payload { ... on TextElem { text } } } }";
 
@@ -187,4 +192,53 @@ async fn messages_a_user_cannot_see_are_not_found_to_them() {
         json!([]),
         "nothing was created for carol"
     );
+}
+
+#[tokio::test]
+async fn a_merged_message_over_256_kib_arrives_live_and_the_socket_stays_open() {
+    let app = spawn_app().await;
+    let tokens = seed_users(&app, &["alice", "bob"]).await;
+    let (alice, bob) = (&tokens[0], &tokens[1]);
+    let mut ids = Vec::new();
+    for i in 0..30 {
+        let text = format!("{i:02}{}", "x".repeat(MAX_TEXT - 2));
+        ids.push(send_text(&app, alice, "bob", &text).await["ID"].clone());
+    }
+    let mut bob_ws = WsClient::with_token(&app, bob).await;
+    bob_ws
+        .subscribe(
+            "m",
+            "subscription { messageReceived { ID payload { __typename ... on TextElem { text } ... on RelayElem { title messageList { ID payload { ... on TextElem { text } } } } } } }",
+            json!({}),
+        )
+        .await;
+    bob_ws.settle().await;
+    let merged = app
+        .gql_ok(
+            Some(alice),
+            &send_message_query("ID"),
+            json!({ "m": { "to": "bob", "conversationType": "C2C", "payload": { "merger": {
+                "messageIDList": ids, "title": "thirty texts", "compatibleText": "upgrade to see"
+            } } } }),
+        )
+        .await;
+    let got = bob_ws.next_data("m").await["messageReceived"].clone();
+    assert_eq!(got["ID"], merged["sendMessage"]["ID"]);
+    let list = got["payload"]["messageList"]
+        .as_array()
+        .expect("messageList");
+    assert_eq!(list.len(), 30);
+    assert_eq!(
+        list[29]["payload"]["text"].as_str().map(str::len),
+        Some(MAX_TEXT)
+    );
+    assert!(
+        got.to_string().len() > 256 * 1024,
+        "the frame is over 256 KiB"
+    );
+    // The socket is still open and delivering.
+    let after = send_text(&app, alice, "bob", "after").await;
+    let next = bob_ws.next_data("m").await["messageReceived"].clone();
+    assert_eq!(next["ID"], after["ID"]);
+    assert_eq!(next["payload"]["text"], "after");
 }

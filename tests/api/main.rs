@@ -12,6 +12,8 @@ mod groups;
 mod http_surface;
 mod live;
 mod messaging;
+mod operation_limits;
 mod profiles;
 mod schema_drift;
+mod slow_clients;
 mod websocket;

@@ -1,11 +1,11 @@
 //! `/graphql/ws`: both subprotocols, authentication, close codes and the
 //! foundation's live events.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::helpers::{spawn_app, spawn_app_with, WsClient};
+use crate::helpers::{seed_users, spawn_app, spawn_app_with, WsClient};
 
 const PROFILE_SUB: &str = "subscription { profileUpdated { userID nick } }";
 
@@ -188,4 +188,21 @@ async fn presence_counts_open_connections() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert!(!online, "closing the socket ends presence");
+}
+
+#[tokio::test]
+async fn a_socket_is_closed_with_4403_when_its_token_expires() {
+    let app = spawn_app_with(|config| config.token_ttl = 2).await;
+    let tokens = seed_users(&app, &["alice"]).await;
+    let mut ws = WsClient::with_token(&app, &tokens[0]).await;
+    ws.subscribe("1", PROFILE_SUB, json!({})).await;
+    // Open and serving until the token expires.
+    ws.settle().await;
+    let started = Instant::now();
+    assert_eq!(ws.closed_with().await, 4403);
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "closed only after {:?}",
+        started.elapsed()
+    );
 }

@@ -29,7 +29,7 @@ use tokio_stream::StreamMap;
 
 use super::{
     protocol::{self, ClientMessage, Close, ServerKind, NO_PAYLOAD},
-    InitRejection, WsConfig,
+    InitRejection, Session, SessionEnd, WsConfig,
 };
 
 /// Serve one upgraded socket until it closes.
@@ -39,8 +39,9 @@ use super::{
 /// when the client offered none of ours.
 ///
 /// `on_init` gets the `connection_init` payload (`Value::Null` if absent) and
-/// returns the session data every operation of this socket runs with. The
-/// data is dropped when the socket ends, together with every operation.
+/// returns the [`Session`]: the data every operation of this socket runs with,
+/// and what may end it early (then the socket is closed with 4403). The data
+/// is dropped when the socket ends, together with every operation.
 pub async fn serve_socket<Q, M, S, F, Fut>(
     mut socket: WebSocket,
     schema: Schema<Q, M, S>,
@@ -52,7 +53,7 @@ pub async fn serve_socket<Q, M, S, F, Fut>(
     M: ObjectType + 'static,
     S: SubscriptionType + 'static,
     F: FnOnce(Value) -> Fut + Send + 'static,
-    Fut: Future<Output = Result<Data, InitRejection>> + Send + 'static,
+    Fut: Future<Output = Result<Session, InitRejection>> + Send + 'static,
 {
     // What the upgrade response told the client wins over the argument: a
     // caller that read the client's header itself may have picked another
@@ -166,6 +167,8 @@ struct Connection<Q, M, S, F, Fut> {
     init_deadline: Pin<Box<Sleep>>,
     /// Set by the ack: the data every operation of this socket runs with.
     session: Option<Arc<Data>>,
+    /// Set by the ack: resolves when the session must end (4403).
+    session_end: Option<SessionEnd>,
     /// Running operations by client id.
     operations: StreamMap<String, BoxStream<'static, OperationEvent>>,
     /// When the client last sent us any frame.
@@ -178,7 +181,7 @@ where
     M: ObjectType + 'static,
     S: SubscriptionType + 'static,
     F: FnOnce(Value) -> Fut + Send + 'static,
-    Fut: Future<Output = Result<Data, InitRejection>> + Send + 'static,
+    Fut: Future<Output = Result<Session, InitRejection>> + Send + 'static,
 {
     fn new(
         schema: Schema<Q, M, S>,
@@ -198,6 +201,7 @@ where
             writer: Writer {
                 protocol,
                 stall: config.write_stall_limit(),
+                max_outgoing_bytes: config.max_outgoing_bytes,
             },
             max_subscriptions: config.max_subscriptions,
             max_message_bytes: config.max_message_bytes,
@@ -207,6 +211,7 @@ where
             init_fut: None,
             init_deadline: Box::pin(time::sleep(config.init_timeout)),
             session: None,
+            session_end: None,
             operations: StreamMap::new(),
             last_seen: Instant::now(),
         }
@@ -241,6 +246,10 @@ where
                 self.on_init_done(socket, result).await
             }
             () = &mut self.init_deadline, if !acked => Err(Exit::Close(Close::init_timeout())),
+            reason = poll_optional(&mut self.session_end) => {
+                tracing::debug!(reason, "graphql ws: session ended");
+                Err(Exit::Close(Close::forbidden(&reason)))
+            }
             _ = tick_optional(&mut self.keepalive) => self.on_keepalive(socket).await,
             Some((id, event)) = self.operations.next(), if !self.operations.is_empty() => {
                 self.on_operation_event(socket, id, event).await
@@ -333,12 +342,13 @@ where
     async fn on_init_done(
         &mut self,
         socket: &mut WebSocket,
-        result: Result<Data, InitRejection>,
+        result: Result<Session, InitRejection>,
     ) -> Result<(), Exit> {
         match result {
-            Ok(data) => {
+            Ok(session) => {
                 tracing::debug!("graphql ws: connection_ack");
-                self.session = Some(Arc::new(data));
+                self.session = Some(Arc::new(session.data));
+                self.session_end = session.end;
                 self.writer
                     .send(socket, ServerKind::ConnectionAck, None, NO_PAYLOAD)
                     .await?;
@@ -416,7 +426,8 @@ where
     }
 }
 
-/// How this socket writes: its protocol and its write stall limit.
+/// How this socket writes: its protocol, its write stall limit and its
+/// largest message.
 ///
 /// `Copy` and taken by value, so a write in progress borrows nothing of the
 /// [`Connection`] (which is not `Sync`) and the loop's future stays `Send`.
@@ -424,6 +435,7 @@ where
 struct Writer {
     protocol: WebSocketProtocols,
     stall: Duration,
+    max_outgoing_bytes: usize,
 }
 
 impl Writer {
@@ -436,6 +448,22 @@ impl Writer {
         payload: Option<&P>,
     ) -> Result<(), Exit> {
         match protocol::encode_server_message(self.protocol, kind, id, payload) {
+            Ok(text) if text.len() > self.max_outgoing_bytes => {
+                tracing::warn!(
+                    ?kind,
+                    bytes = text.len(),
+                    limit = self.max_outgoing_bytes,
+                    "graphql ws: message over the outgoing limit"
+                );
+                if kind != ServerKind::Next {
+                    return Err(Exit::Close(Close::internal_error()));
+                }
+                let replacement = protocol::result_too_large(self.max_outgoing_bytes);
+                match protocol::encode_server_message(self.protocol, kind, id, Some(&replacement)) {
+                    Ok(text) => self.frame(socket, Message::Text(text.into())).await,
+                    Err(_) => Err(Exit::Close(Close::internal_error())),
+                }
+            }
             Ok(text) => self.frame(socket, Message::Text(text.into())).await,
             Err(err) => {
                 tracing::warn!(?kind, error = %err, "graphql ws: cannot encode message");

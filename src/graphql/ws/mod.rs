@@ -25,16 +25,20 @@
 //!
 //! The module is in two parts: [`protocol`] is the protocol as data (parsing,
 //! encoding, close codes; no I/O), and `connection` serves one socket with it.
-//! This file holds what the HTTP handler needs: [`WsConfig`],
+//! This file holds what the HTTP handler needs: [`WsConfig`], [`Session`],
 //! [`InitRejection`], [`configure_upgrade`], [`negotiated_protocol`] and
 //! [`serve_socket`].
 
 mod connection;
 pub mod protocol;
 
-use std::time::Duration;
+use std::{
+    future::Future,
+    pin::Pin,
+    time::{Duration, SystemTime},
+};
 
-use async_graphql::http::WebSocketProtocols;
+use async_graphql::{http::WebSocketProtocols, Data};
 use axum::{extract::ws::WebSocketUpgrade, http::HeaderValue};
 
 pub use connection::serve_socket;
@@ -61,7 +65,23 @@ pub struct WsConfig {
     /// Largest client message in bytes; a larger one closes the socket with
     /// 1009 "Message too big".
     pub max_message_bytes: usize,
+    /// Largest server message in bytes. tungstenite drops the connection,
+    /// without a close frame, when a frame does not fit in its write buffer,
+    /// so the buffer limit is derived from this and it must hold the largest
+    /// result the server can produce (see [`MAX_OUTGOING_FRAME_BYTES`]). A
+    /// result over it is replaced by a `next` carrying one
+    /// `PAYLOAD_TOO_LARGE` error; the socket stays open.
+    pub max_outgoing_bytes: usize,
 }
+
+/// Default of [`WsConfig::max_outgoing_bytes`]: 8 MiB, four times the largest
+/// message payload the server stores (2 MiB: a merged message of 100
+/// full-length texts is about 1.2 MiB) so that it fits as a `next` frame with
+/// its selection, JSON escaping and the message's other fields.
+///
+/// Memory follows use, not this limit: the write buffer starts small
+/// (4 KiB) and grows only to the largest frame a socket has actually sent.
+pub const MAX_OUTGOING_FRAME_BYTES: usize = 8 * 1024 * 1024;
 
 impl Default for WsConfig {
     fn default() -> Self {
@@ -70,6 +90,7 @@ impl Default for WsConfig {
             keepalive_interval: Duration::from_secs(15),
             max_subscriptions: 100,
             max_message_bytes: 64 * 1024,
+            max_outgoing_bytes: MAX_OUTGOING_FRAME_BYTES,
         }
     }
 }
@@ -80,6 +101,52 @@ impl WsConfig {
         self.keepalive_interval
             .saturating_mul(2)
             .max(Duration::from_secs(10))
+    }
+}
+
+/// What an accepted `connection_init` yields: the data every operation of the
+/// socket runs with and, optionally, what ends the session before the client
+/// does (its token expiring, say).
+pub struct Session {
+    pub(crate) data: Data,
+    pub(crate) end: Option<SessionEnd>,
+}
+
+/// Resolves, with the close reason, when a session must end.
+pub(crate) type SessionEnd = Pin<Box<dyn Future<Output = String> + Send>>;
+
+impl Session {
+    /// A session with `data` that lasts as long as the socket.
+    pub fn new(data: Data) -> Self {
+        Self { data, end: None }
+    }
+
+    /// End the session when `end` resolves: the socket is then closed with
+    /// 4403 and the reason `end` yields (truncated like every close reason).
+    /// Called more than once, the first of the futures to resolve wins.
+    pub fn ending_when(mut self, end: impl Future<Output = String> + Send + 'static) -> Self {
+        self.end = Some(match self.end.take() {
+            None => Box::pin(end),
+            Some(earlier) => Box::pin(async move {
+                tokio::select! {
+                    reason = earlier => reason,
+                    reason = end => reason,
+                }
+            }),
+        });
+        self
+    }
+
+    /// End the session at `deadline` (at once if it has passed), closing the
+    /// socket with 4403 "Token expired".
+    pub fn expiring_at(self, deadline: SystemTime) -> Self {
+        let left = deadline
+            .duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO);
+        self.ending_when(async move {
+            tokio::time::sleep(left).await;
+            "Token expired".to_owned()
+        })
     }
 }
 
@@ -102,8 +169,11 @@ pub fn configure_upgrade(upgrade: WebSocketUpgrade, config: &WsConfig) -> WebSoc
     let mut upgrade = upgrade
         .read_buffer_size(4 * 1024)
         .write_buffer_size(4 * 1024)
-        // Bounds what piles up if writes to the TCP stream keep failing.
-        .max_write_buffer_size(256 * 1024)
+        // tungstenite formats a whole frame into the buffer before writing it,
+        // and drops the connection if it does not fit: room for the largest
+        // message plus what a previous partial write may have left behind.
+        // The buffer still only grows as far as the frames actually sent.
+        .max_write_buffer_size(config.max_outgoing_bytes.saturating_mul(2).max(64 * 1024))
         // Checked against the frame header, before the payload is buffered.
         .max_frame_size(config.max_message_bytes)
         .max_message_size(config.max_message_bytes);

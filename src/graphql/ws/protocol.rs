@@ -29,7 +29,7 @@ pub mod close_code {
     pub const BAD_REQUEST: u16 = 4400;
     /// The client subscribed before its `connection_init` was acknowledged.
     pub const UNAUTHORIZED: u16 = 4401;
-    /// `on_init` refused the connection.
+    /// `on_init` refused the connection, or the session ended (its token expired).
     pub const FORBIDDEN: u16 = 4403;
     /// No acknowledged `connection_init` within
     /// [`crate::graphql::ws::WsConfig::init_timeout`].
@@ -359,6 +359,17 @@ pub fn too_many_subscriptions(limit: usize) -> Value {
         "message": format!("Too many active subscriptions (at most {limit})"),
         "extensions": { "code": "RATE_LIMITED" },
     }])
+}
+
+/// The `next` payload standing in for a result over the outgoing limit.
+pub fn result_too_large(limit: usize) -> Value {
+    json!({
+        "data": null,
+        "errors": [{
+            "message": format!("the result is over the {limit}-byte frame limit"),
+            "extensions": { "code": "PAYLOAD_TOO_LARGE" },
+        }],
+    })
 }
 
 /// The `connection_error` payload of a refused init (graphql-ws).
