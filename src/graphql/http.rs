@@ -286,18 +286,24 @@ async fn execute(
 ) -> Response {
     let request = request.data(auth_from(state, headers));
     let response = state.schema.execute(request).await;
-    // Parse and validation failures (limits included) mean the request could
-    // not run: 400. Field errors during execution still answer 200.
+    // Parse, validation and coercion failures (limits included) mean the
+    // request could not run. GraphQL over HTTP: with
+    // `application/graphql-response+json` that is a 400 whose body has no
+    // `data` entry; the legacy `application/json` answers 200 with `errors`.
+    // Field errors during execution answer 200 with `data` either way.
     let could_not_run = response.data == async_graphql::Value::Null
         && !response.errors.is_empty()
         && response.errors.iter().all(is_request_error);
-    let status = if could_not_run {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
+    if could_not_run {
+        let status = match ty {
+            ResponseType::GraphqlResponseJson => StatusCode::BAD_REQUEST,
+            ResponseType::Json => StatusCode::OK,
+        };
+        let body = serde_json::json!({ "errors": response.errors });
+        return json_response(status, ty, body.to_string());
+    }
     match serde_json::to_string(&response) {
-        Ok(body) => json_response(status, ty, body),
+        Ok(body) => json_response(StatusCode::OK, ty, body),
         Err(_) => request_error(
             StatusCode::INTERNAL_SERVER_ERROR,
             ty,

@@ -8,7 +8,7 @@ use crate::{blacklist, conversations, files, groups, messages, state::AppState, 
 
 /// Every query, merged from the domains.
 #[derive(MergedObject, Default)]
-pub struct QueryRoot(
+pub struct Query(
     users::graphql::UsersQuery,
     blacklist::graphql::BlacklistQuery,
     messages::graphql::MessagesQuery,
@@ -18,7 +18,7 @@ pub struct QueryRoot(
 
 /// Every mutation, merged from the domains.
 #[derive(MergedObject, Default)]
-pub struct MutationRoot(
+pub struct Mutation(
     users::graphql::AccountMutation,
     users::graphql::UsersMutation,
     blacklist::graphql::BlacklistMutation,
@@ -30,7 +30,7 @@ pub struct MutationRoot(
 
 /// Every subscription, merged from the domains.
 #[derive(MergedSubscription, Default)]
-pub struct SubscriptionRoot(
+pub struct Subscription(
     users::graphql::UsersSubscription,
     blacklist::graphql::BlacklistSubscription,
     messages::graphql::MessagesSubscription,
@@ -38,10 +38,11 @@ pub struct SubscriptionRoot(
 );
 
 /// The schema type served by imgql.
-pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
+pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
-/// Most nesting a query may have.
-pub const MAX_DEPTH: usize = 12;
+/// Most nesting a query may have: graphql-js's introspection query (what
+/// GraphiQL and codegen tools send) is 14 levels deep with its nine `ofType`s.
+pub const MAX_DEPTH: usize = 15;
 /// Most complexity (roughly, fields resolved) a query may have.
 pub const MAX_COMPLEXITY: usize = 2000;
 /// Most nesting of input values and fragments the parser accepts.
@@ -50,11 +51,11 @@ pub const MAX_RECURSIVE_DEPTH: usize = 32;
 pub const MAX_DIRECTIVES: usize = 8;
 
 /// The schema with its limits and extensions but no data: pure, no I/O.
-pub fn schema_builder() -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
+pub fn schema_builder() -> SchemaBuilder<Query, Mutation, Subscription> {
     Schema::build(
-        QueryRoot::default(),
-        MutationRoot::default(),
-        SubscriptionRoot::default(),
+        Query::default(),
+        Mutation::default(),
+        Subscription::default(),
     )
     .limit_depth(MAX_DEPTH)
     .limit_complexity(MAX_COMPLEXITY)

@@ -30,7 +30,9 @@ impl MessagesQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(name = "conversationID")] conversation_id: String,
-        #[graphql(default = 15)] count: i64,
+        // Optional with the default applied by the service: async-graphql does
+        // not apply a default when a declared variable is left out.
+        #[graphql(default_with = "Some(15)")] count: Option<i64>,
         #[graphql(name = "nextReqMessageID")] next_req_message_id: Option<String>,
     ) -> async_graphql::Result<MessagePage> {
         let viewer = ctx.viewer()?;
@@ -38,7 +40,7 @@ impl MessagesQuery {
             ctx.state()?,
             &viewer.user_id,
             &conversation_id,
-            Some(count),
+            count,
             next_req_message_id.as_deref(),
         )
         .await?)

@@ -32,7 +32,7 @@ async fn accept_header_selects_the_response_media_type() {
         .unwrap_or("")
         .starts_with("application/graphql-response+json"));
     let body: Value = resp.json().await.expect("json");
-    assert_eq!(body["data"]["__typename"], "QueryRoot");
+    assert_eq!(body["data"]["__typename"], "Query");
     let resp = app
         .http
         .post(app.url("/graphql"))

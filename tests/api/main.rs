@@ -5,6 +5,7 @@ mod helpers;
 
 mod accounts;
 mod blacklist;
+mod conformance;
 mod conversations;
 mod files;
 mod group_members;

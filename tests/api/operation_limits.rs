@@ -18,6 +18,7 @@ async fn post(app: &TestApp, token: Option<&str>, query: &str) -> (u16, Value) {
     let mut request = app
         .http
         .post(app.url("/graphql"))
+        .header("accept", "application/graphql-response+json")
         .json(&json!({ "query": query }));
     if let Some(token) = token {
         request = request.bearer_auth(token);
@@ -79,7 +80,7 @@ async fn root_fields_per_operation_are_capped_at_twenty() {
     assert_eq!(body["data"]["p19"]["userID"], "alice", "{body}");
     // Fields brought in by a fragment count too.
     let fragment = format!(
-        "query {{ ...F p20: getMyProfile {{ userID }} }} fragment F on QueryRoot {{ {} }}",
+        "query {{ ...F p20: getMyProfile {{ userID }} }} fragment F on Query {{ {} }}",
         (0..20)
             .map(|i| format!("p{i}: getMyProfile {{ userID }} "))
             .collect::<String>()
