@@ -15,6 +15,7 @@ use tower_http::{
 use crate::{
     compat,
     config::Config,
+    error::AppError,
     graphql::{self, AppSchema},
     state::AppState,
 };
@@ -97,13 +98,22 @@ async fn limit_body(
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
     // Upload handlers refuse an oversized declared length themselves, with a coded error.
+    // Others are answered here, before the body is read, in their surface's
+    // error format.
     if declared.is_some_and(|len| len > limit) && !upload {
-        return (
-            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
-            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-            "length limit exceeded",
-        )
-            .into_response();
+        let too_large = AppError::PayloadTooLarge(format!("request body over {limit} bytes"));
+        if request.uri().path().starts_with("/graphql") {
+            let body = serde_json::json!({
+                "errors": [{ "message": too_large.message(), "extensions": { "code": too_large.code() } }]
+            });
+            return (
+                axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+                [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
+                body.to_string(),
+            )
+                .into_response();
+        }
+        return compat::envelope::CompatError(too_large).into_response();
     }
     let limit = declared.map_or(limit, |len| len.min(limit));
     let run = next

@@ -7,6 +7,7 @@ mod accounts;
 mod blacklist;
 mod conformance;
 mod conversations;
+mod error_table;
 mod files;
 mod group_members;
 mod groups;
