@@ -55,12 +55,21 @@ fn tag_execution_errors(mut response: Response) -> Response {
         .errors
         .into_iter()
         .map(|err| {
-            let code = if err.message.starts_with("Failed to parse")
+            // Coercion of an argument the validator let through is, to the
+            // client, the same mistake as one it caught.
+            // A bad upload reference is a bad multipart body, not a bad document.
+            let code = if err.message.starts_with("Failed to parse \"Upload\"") {
+                "BAD_USER_INPUT"
+            } else if err.message.starts_with("Subscriptions are not supported") {
+                // A subscription sent over HTTP: it is served on /graphql/ws.
+                "BAD_REQUEST"
+            } else if err.message.starts_with("Failed to parse")
                 || err.message.starts_with("Invalid value")
+                || err.message.starts_with("Expected input type")
                 || err.message.contains("Oneof")
                 || err.message.contains("oneOf")
             {
-                "BAD_USER_INPUT"
+                "GRAPHQL_VALIDATION_FAILED"
             } else {
                 "INTERNAL"
             };

@@ -8,6 +8,7 @@ mod blacklist;
 mod conformance;
 mod conversations;
 mod error_table;
+mod every_operation;
 mod files;
 mod group_members;
 mod groups;
