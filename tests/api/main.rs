@@ -6,6 +6,7 @@ mod helpers;
 mod accounts;
 mod blacklist;
 mod conversations;
+mod docs;
 mod files;
 mod group_members;
 mod groups;
