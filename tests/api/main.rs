@@ -7,6 +7,7 @@ mod accounts;
 mod blacklist;
 mod conformance;
 mod conversations;
+mod docs;
 mod error_table;
 mod every_operation;
 mod files;
