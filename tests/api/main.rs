@@ -9,6 +9,7 @@ mod conversations;
 mod files;
 mod group_members;
 mod groups;
+mod hardening;
 mod http_surface;
 mod live;
 mod messaging;
