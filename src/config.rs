@@ -4,6 +4,10 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use clap::{Args, Parser, Subcommand};
 
+/// The smallest `IMGQL_MAX_MESSAGE_BYTES` accepted: room for the longest
+/// text and its custom data.
+pub const MIN_MESSAGE_BYTES: usize = 64 * 1024;
+
 /// Command line of the `imgql` binary.
 #[derive(Debug, Parser)]
 #[command(
@@ -141,6 +145,11 @@ pub struct Config {
     #[arg(long, env = "IMGQL_MAX_FILES_PER_REQUEST", default_value_t = 1)]
     pub max_files_per_request: usize,
 
+    /// Largest stored message payload in bytes (a merged record is sized as it
+    /// is built); over it a send is `PAYLOAD_TOO_LARGE`.
+    #[arg(long, env = "IMGQL_MAX_MESSAGE_BYTES", default_value_t = 2 * 1024 * 1024)]
+    pub max_message_bytes: usize,
+
     /// Absolute base of file URLs (e.g. `https://im.example.com`); empty makes them relative (`/files/<id>`).
     #[arg(long, env = "IMGQL_PUBLIC_URL", default_value = "")]
     pub public_url: String,
@@ -198,6 +207,11 @@ impl Config {
         }
         if self.header_timeout == 0 {
             return Err("IMGQL_HEADER_TIMEOUT must be positive".into());
+        }
+        if self.max_message_bytes < MIN_MESSAGE_BYTES {
+            return Err(format!(
+                "IMGQL_MAX_MESSAGE_BYTES must be at least {MIN_MESSAGE_BYTES} (one full text message)"
+            ));
         }
         if self.max_body_bytes < 1024 {
             return Err("IMGQL_MAX_BODY_BYTES must be at least 1024".into());
@@ -257,6 +271,7 @@ impl Config {
             max_video_bytes: 100 * 1024 * 1024,
             max_file_bytes: 100 * 1024 * 1024,
             max_files_per_request: 1,
+            max_message_bytes: 2 * 1024 * 1024,
             public_url: String::new(),
         }
     }

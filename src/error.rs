@@ -195,6 +195,15 @@ impl From<sea_orm::DbErr> for AppError {
         use sea_orm::DbErr;
         match &err {
             DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => Self::Unavailable(Box::new(err)),
+            // PostgreSQL refuses NUL in text (SQLSTATE 22021). Text inputs are
+            // checked by `users::validate::text`; this keeps any string that
+            // only reaches a query (an ID looked up) a client error too.
+            _ if err
+                .to_string()
+                .contains("invalid byte sequence for encoding") =>
+            {
+                Self::BadUserInput("text must not contain NUL (U+0000) characters".into())
+            }
             _ => Self::Internal(Box::new(err)),
         }
     }

@@ -205,6 +205,7 @@ fn payload_spec(
                 .ok_or_else(|| {
                     AppError::bad_input("payload.messageList", "must be a list of messages or IDs")
                 })?;
+            crate::util::check_raw_list("payload.messageList", list.len(), service::MAX_MERGED)?;
             let abstract_list = match p.get("abstractList") {
                 None | Some(Value::Null) => Vec::new(),
                 Some(value) => serde_json::from_value(value.clone()).map_err(|_| {

@@ -20,6 +20,8 @@ use crate::{
 
 /// Most conversations one list returns.
 pub const MAX_LIST: u64 = 500;
+/// Most conversation IDs one `conversationIDList` may name (distinct).
+pub const MAX_FILTER_IDS: usize = 100;
 
 /// The viewer's conversations: pinned first, then newest activity.
 pub async fn get_conversation_list(
@@ -35,11 +37,9 @@ pub async fn get_conversation_list(
             format!("must be 1 to {MAX_LIST}"),
         ));
     }
-    if let Some(ids) = filter {
-        if ids.len() > 100 {
-            return Err(AppError::bad_input("conversationIDList", "at most 100 IDs"));
-        }
-    }
+    let filter = filter
+        .map(|ids| crate::util::distinct("conversationIDList", ids, MAX_FILTER_IDS))
+        .transpose()?;
     let mut query = conversation_states::Entity::find()
         .find_also_related(channels::Entity)
         .filter(conversation_states::Column::UserId.eq(viewer))

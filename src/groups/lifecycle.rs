@@ -70,12 +70,9 @@ pub async fn create_group(
             "members cannot be added to an AVChatRoom".into(),
         ));
     }
-    if requested.len() > MAX_CREATE_MEMBERS {
-        return Err(AppError::bad_input(
-            "memberList",
-            format!("at most {MAX_CREATE_MEMBERS} members"),
-        ));
-    }
+    let requested = crate::util::distinct_by("memberList", &requested, MAX_CREATE_MEMBERS, |m| {
+        m.user_id.as_str()
+    })?;
     let mut members: Vec<Newcomer> = Vec::with_capacity(requested.len());
     for item in requested {
         validate::user_id("memberList.userID", &item.user_id)?;
@@ -96,11 +93,11 @@ pub async fn create_group(
             "memberList.memberCustomField",
             item.member_custom_field.as_deref().unwrap_or_default(),
         )?;
-        if item.user_id == viewer || members.iter().any(|m| m.user_id == item.user_id) {
+        if item.user_id == viewer {
             continue;
         }
         members.push(Newcomer {
-            user_id: item.user_id,
+            user_id: item.user_id.clone(),
             role,
             custom_field,
         });

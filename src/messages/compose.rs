@@ -16,6 +16,7 @@ use crate::{
     },
     state::AppState,
     users::validate,
+    util,
 };
 
 /// Largest text payload in bytes.
@@ -51,25 +52,16 @@ pub fn check_envelope(new: &NewMessage) -> AppResult<Vec<String>> {
             ));
         }
     }
-    let mut at = Vec::new();
-    for user in &new.at_user_list {
+    let at = util::distinct("atUserList", &new.at_user_list, MAX_AT_USERS)?;
+    for user in &at {
         if user != AT_ALL {
             validate::user_id("atUserList", user)?;
-        }
-        if !at.contains(user) {
-            at.push(user.clone());
         }
     }
     if !at.is_empty() && new.conversation_type != ConversationType::Group {
         return Err(AppError::bad_input(
             "atUserList",
             "mentions are for group messages only",
-        ));
-    }
-    if at.len() > MAX_AT_USERS {
-        return Err(AppError::bad_input(
-            "atUserList",
-            format!("at most {MAX_AT_USERS} users"),
         ));
     }
     Ok(at)
@@ -87,6 +79,7 @@ pub async fn build_payload(
     let plain = |kind, json| BuiltPayload { kind, json };
     Ok(match spec {
         PayloadSpec::Text { text } => {
+            validate::text("payload.text", text)?;
             if text.is_empty() || text.len() > MAX_TEXT_BYTES {
                 return Err(AppError::bad_input(
                     "payload.text",
@@ -106,6 +99,9 @@ pub async fn build_payload(
                     "data, description or extension must be given",
                 ));
             }
+            validate::text("payload.data", data)?;
+            validate::text("payload.description", description)?;
+            validate::text("payload.extension", extension)?;
             if data.len() + description.len() + extension.len() > MAX_TEXT_BYTES {
                 return Err(AppError::bad_input(
                     "payload",
@@ -159,7 +155,8 @@ pub async fn build_payload(
             abstract_list,
             compatible_text,
         } => {
-            if message_ids.is_empty() || message_ids.len() > MAX_MERGED {
+            let message_ids = util::distinct("payload.messageIDList", message_ids, MAX_MERGED)?;
+            if message_ids.is_empty() {
                 return Err(AppError::bad_input(
                     "payload.messageIDList",
                     format!("must name 1 to {MAX_MERGED} messages"),
@@ -176,9 +173,17 @@ pub async fn build_payload(
                     "at most 20 lines of 200 bytes",
                 ));
             }
+            for line in abstract_list {
+                validate::text("payload.abstractList", line)?;
+            }
+            let mut budget = PayloadBudget::new(state.config.max_message_bytes);
+            budget.add(title.len() + compatible_text.len() + abstract_list.len() * 203)?;
             let mut copies = Vec::with_capacity(message_ids.len());
-            for id in message_ids {
-                copies.push(forwardable(state, viewer, id, "payload.messageIDList").await?);
+            for id in &message_ids {
+                let view = forwardable(state, viewer, id, "payload.messageIDList").await?;
+                // Sized from the stored payload before the copy is made.
+                budget.add(json_len(&view.payload) + COPY_OVERHEAD_BYTES)?;
+                copies.push(merged_copy(view)?);
             }
             BuiltPayload {
                 kind: MessageType::RelayElem,
@@ -230,6 +235,70 @@ pub async fn build_payload(
             media(state, viewer, MediaKind::File, file_id, None, None).await?
         }
     })
+}
+
+/// Bytes a copy inside a merged record adds beyond its payload (its ID,
+/// sender, time and the other fields of a message), counted generously.
+const COPY_OVERHEAD_BYTES: usize = 1024;
+
+/// The running size of a payload being built, refused with
+/// `PAYLOAD_TOO_LARGE` as soon as it passes the limit
+/// (`IMGQL_MAX_MESSAGE_BYTES`), before the rest is copied.
+struct PayloadBudget {
+    used: usize,
+    max: usize,
+}
+
+impl PayloadBudget {
+    fn new(max: usize) -> Self {
+        Self { used: 0, max }
+    }
+
+    fn add(&mut self, bytes: usize) -> AppResult<()> {
+        self.used = self.used.saturating_add(bytes);
+        check_stored_size(self.used, self.max)
+    }
+}
+
+/// Refuse a stored payload of `bytes` over `max` (`IMGQL_MAX_MESSAGE_BYTES`).
+pub fn check_stored_size(bytes: usize, max: usize) -> AppResult<()> {
+    if bytes > max {
+        return Err(AppError::PayloadTooLarge(format!(
+            "payload: a message may hold at most {max} bytes"
+        )));
+    }
+    Ok(())
+}
+
+/// The length of a JSON value written out, counted without building the text.
+pub fn json_len(value: &serde_json::Value) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    // Writing a `Value` to an infallible writer cannot fail.
+    let _ = serde_json::to_writer(&mut count, value);
+    count.0
+}
+
+/// A message as a merged record carries it: a merged record inside keeps its
+/// title, summary and fallback text but not its own `messageList`
+/// (`layersOverLimit: true`, TIM's idea), so records never nest.
+fn merged_copy(mut view: MessageView) -> AppResult<serde_json::Value> {
+    if view.msg_type == MessageType::RelayElem {
+        if let Some(inner) = view.payload.as_object_mut() {
+            inner.remove("messageList");
+            inner.insert("layersOverLimit".into(), serde_json::Value::Bool(true));
+        }
+    }
+    serde_json::to_value(view).map_err(AppError::internal)
 }
 
 /// A media payload from an upload of the viewer's.

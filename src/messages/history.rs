@@ -180,7 +180,9 @@ async fn cleared_time(state: &AppState, channel_id: i64, seq: i64) -> AppResult<
         .unwrap_or(0))
 }
 
-/// Mark a conversation read up to its newest message; tells a C2C peer live.
+/// Mark a conversation read up to its newest message; when that moves the
+/// read position, tells the viewer's sessions and a C2C peer live (a call
+/// that changes nothing publishes nothing).
 pub async fn set_message_read(
     state: &AppState,
     viewer: &str,
@@ -196,8 +198,13 @@ pub async fn set_message_read(
     else {
         return Ok(());
     };
+    if current.read_seq >= channel.last_seq {
+        return Ok(());
+    }
     let now = unix_now();
-    if current.read_seq < channel.last_seq || conv.kind == ConversationType::C2c {
+    // Conditional, so of concurrent calls only the one that moves the read
+    // position tells anyone.
+    let moved = {
         let _gate = state.write_guard().await;
         conversation_states::Entity::update_many()
             .col_expr(
@@ -208,8 +215,13 @@ pub async fn set_message_read(
             .col_expr(conversation_states::Column::UpdatedAt, Expr::value(now))
             .filter(conversation_states::Column::UserId.eq(viewer))
             .filter(conversation_states::Column::ConversationId.eq(conversation_id))
+            .filter(conversation_states::Column::ReadSeq.lt(channel.last_seq))
             .exec(&state.db)
-            .await?;
+            .await?
+            .rows_affected
+    };
+    if moved == 0 {
+        return Ok(());
     }
     state.bus.publish(
         Topic::User(viewer.to_owned()),

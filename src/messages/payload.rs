@@ -153,8 +153,13 @@ pub struct RelayElem {
     pub abstract_list: Vec<String>,
     /// Text for clients that cannot show records.
     pub compatible_text: String,
-    /// Copies of the merged messages.
+    /// Copies of the merged messages (empty in a record copied into another).
+    #[serde(default)]
     pub message_list: Vec<MessageView>,
+    /// True on a record copied into another record: its `messageList` was
+    /// left out so records never nest (open the original to see it).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub layers_over_limit: bool,
 }
 
 /// A member named in a group tip (with a mute time for mute tips).

@@ -61,6 +61,11 @@ async fn prepare(state: &AppState, viewer: &str, new: &NewMessage) -> AppResult<
     let target =
         targets::resolve_send_target(state, viewer, new.conversation_type, &new.to).await?;
     let payload = compose::build_payload(state, viewer, &new.payload).await?;
+    let stored = store::to_json_string(&payload.json)?;
+    compose::check_stored_size(
+        stored.len() + new.cloud_custom_data.len(),
+        state.config.max_message_bytes,
+    )?;
     let now = unix_now();
     let channel =
         store::ensure_channel(state, &target.channel_key, store::channel_kind(target.kind)).await?;
@@ -72,7 +77,7 @@ async fn prepare(state: &AppState, viewer: &str, new: &NewMessage) -> AppResult<
         conversation_type: Set(target.kind.into()),
         to_id: Set(target.to.clone()),
         msg_type: Set(payload.kind.into()),
-        payload: Set(store::to_json_string(&payload.json)?),
+        payload: Set(stored),
         priority: Set(new.priority.into()),
         status: Set(MessageStatus::UnSend.into()),
         is_revoked: Set(false),

@@ -1,5 +1,7 @@
 //! API types of accounts and profiles, shared by GraphQL and compat JSON.
 
+use std::collections::HashMap;
+
 use async_graphql::{Enum, InputObject, SimpleObject};
 use serde::{Deserialize, Serialize};
 
@@ -203,15 +205,17 @@ pub struct UpdateMyProfileInput {
     pub profile_custom_field: Option<Vec<CustomFieldInput>>,
 }
 
+/// Most keys a list of custom fields may hold.
+pub const MAX_CUSTOM_FIELDS: usize = 20;
+
 /// Validate and normalise a list of custom fields (shared by profiles, groups and members).
 pub fn validate_custom_fields(
     field: &str,
     items: &[CustomFieldInput],
 ) -> AppResult<Vec<CustomField>> {
-    if items.len() > 20 {
-        return Err(AppError::bad_input(field, "at most 20 keys"));
-    }
-    let mut out: Vec<CustomField> = Vec::with_capacity(items.len());
+    crate::util::check_raw_list(field, items.len(), MAX_CUSTOM_FIELDS)?;
+    let mut out: Vec<CustomField> = Vec::with_capacity(items.len().min(MAX_CUSTOM_FIELDS));
+    let mut index: HashMap<&str, usize> = HashMap::with_capacity(items.len());
     for item in items {
         let key_ok = (1..=16).contains(&item.key.len())
             && item
@@ -224,19 +228,29 @@ pub fn validate_custom_fields(
                 format!("key {:?} must be 1 to 16 of A-Z a-z 0-9 _", item.key),
             ));
         }
+        crate::users::validate::text(field, &item.value)?;
         if item.value.len() > 512 {
             return Err(AppError::bad_input(
                 field,
                 format!("value of {} is over 512 bytes", item.key),
             ));
         }
-        match out.iter_mut().find(|f| f.key == item.key) {
-            Some(existing) => existing.value = item.value.clone(),
-            None => out.push(CustomField {
-                key: item.key.clone(),
-                value: item.value.clone(),
-            }),
+        match index.get(item.key.as_str()) {
+            Some(&at) => out[at].value = item.value.clone(),
+            None => {
+                index.insert(&item.key, out.len());
+                out.push(CustomField {
+                    key: item.key.clone(),
+                    value: item.value.clone(),
+                });
+            }
         }
+    }
+    if out.len() > MAX_CUSTOM_FIELDS {
+        return Err(AppError::bad_input(
+            field,
+            format!("at most {MAX_CUSTOM_FIELDS} keys"),
+        ));
     }
     Ok(out)
 }

@@ -1,6 +1,9 @@
 //! Input rules for accounts, shared by every surface.
 
-use crate::error::{AppError, AppResult};
+use crate::{
+    error::{AppError, AppResult},
+    util,
+};
 
 /// A userID: 1 to 32 of `A-Z a-z 0-9 _ - .`.
 pub fn user_id(field: &str, value: &str) -> AppResult<()> {
@@ -52,8 +55,24 @@ pub fn password(value: &str) -> AppResult<()> {
     }
 }
 
-/// A text field of at most `max` bytes.
+/// A text either database can store: any Unicode but NUL (U+0000), which
+/// PostgreSQL cannot hold in text. Bidi controls and other format characters
+/// are kept as given (lone surrogates never reach here: JSON and GraphQL
+/// parsing refuse them). Every free-text input passes here, mostly through
+/// [`max_bytes`].
+pub fn text(field: &str, value: &str) -> AppResult<()> {
+    if value.contains('\0') {
+        return Err(AppError::bad_input(
+            field,
+            "must not contain NUL (U+0000) characters",
+        ));
+    }
+    Ok(())
+}
+
+/// A text field ([`text`]) of at most `max` bytes.
 pub fn max_bytes(field: &str, value: &str, max: usize) -> AppResult<()> {
+    text(field, value)?;
     if value.len() > max {
         Err(AppError::bad_input(
             field,
@@ -64,17 +83,12 @@ pub fn max_bytes(field: &str, value: &str, max: usize) -> AppResult<()> {
     }
 }
 
-/// A list of userIDs: each valid, duplicates dropped (order kept), at most `max`.
+/// A list of userIDs: duplicates dropped (first seen kept, see
+/// [`util::distinct`]), at most `max` distinct, each valid.
 pub fn user_id_list(field: &str, ids: &[String], max: usize) -> AppResult<Vec<String>> {
-    let mut out: Vec<String> = Vec::with_capacity(ids.len().min(max));
-    for id in ids {
+    let out = util::distinct(field, ids, max)?;
+    for id in &out {
         user_id(field, id)?;
-        if !out.contains(id) {
-            out.push(id.clone());
-        }
-    }
-    if out.len() > max {
-        return Err(AppError::bad_input(field, format!("at most {max} IDs")));
     }
     Ok(out)
 }

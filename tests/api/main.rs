@@ -13,6 +13,7 @@ mod every_operation;
 mod files;
 mod group_members;
 mod groups;
+mod hardening;
 mod http_surface;
 mod live;
 mod messaging;
