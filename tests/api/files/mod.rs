@@ -8,3 +8,4 @@ mod downloads;
 mod limits;
 mod media;
 mod uploads;
+mod visibility;
