@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 
 use super::{
     media::{self, Rendition},
+    quota,
     store::{StageError, StagedFile},
     types::{MediaKind, UploadedFile},
 };
@@ -145,18 +146,28 @@ async fn store_upload(
 ) -> AppResult<UploadedFile> {
     let staged = upload.file;
     let size = staged.size();
+    // Others of the viewer's uploads may have been stored while this one arrived.
+    quota::check_room(state, &state.db, viewer, size).await?;
     let mut detected = media::detect(staged.head());
     let mut facts = None;
     if let Some(format) = media::image_format(&detected.mime) {
         // Too large to be sent as an image: read the size only, make no renditions.
         let renditions = size <= state.config.max_image_bytes;
-        facts = state
+        let max_pixels = state.config.max_image_pixels;
+        match state
             .files
-            .inspect_image(staged.path().to_owned(), format, renditions)
-            .await?;
-        if facts.is_none() {
+            .inspect_image(staged.path().to_owned(), format, renditions, max_pixels)
+            .await?
+        {
+            media::Inspected::Image(found) => facts = Some(found),
             // Image magic but not a decodable image: it can only travel as a file.
-            detected.kind = MediaKind::File;
+            media::Inspected::NotAnImage => detected.kind = MediaKind::File,
+            media::Inspected::TooManyPixels { width, height } => {
+                return Err(AppError::PayloadTooLarge(format!(
+                    "file: a {width} x {height} image is over {max_pixels} pixels \
+                     (IMGQL_MAX_IMAGE_PIXELS)"
+                )));
+            }
         }
     }
     let id = uuid::Uuid::now_v7().simple().to_string();
@@ -231,6 +242,15 @@ async fn store_all(
         .map_err(AppError::internal)?;
     stored.push(row.storage_key.clone());
     let _gate = state.write_guard().await;
+    // Checked again where recording is serialised (SQLite), so two uploads at
+    // once cannot both take the last of the quota.
+    quota::check_room(
+        state,
+        &state.db,
+        &row.owner_id,
+        u64::try_from(row.size).unwrap_or(u64::MAX),
+    )
+    .await?;
     files::Entity::insert(row.clone().into_active_model())
         .exec_without_returning(&state.db)
         .await?;
