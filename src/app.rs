@@ -166,12 +166,17 @@ fn cors(config: &Config) -> CorsLayer {
 
 /// Serve `router(state)` on `listener` until `shutdown` resolves, closing
 /// connections whose request headers take longer than
-/// [`Config::header_timeout`] (see [`crate::server`]).
+/// [`Config::header_timeout`] (see [`crate::server`]). The sweeper of
+/// unattached uploads runs for as long as the server does.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let header_timeout = state.config.header_timeout();
-    crate::server::serve_router(listener, router(state), header_timeout, shutdown).await
+    let sweeper = crate::files::sweeper::spawn(state.clone());
+    let served =
+        crate::server::serve_router(listener, router(state), header_timeout, shutdown).await;
+    sweeper.abort();
+    served
 }

@@ -150,6 +150,24 @@ pub struct Config {
     #[arg(long, env = "IMGQL_MAX_MESSAGE_BYTES", default_value_t = 2 * 1024 * 1024)]
     pub max_message_bytes: usize,
 
+    /// Most bytes of uploads one user may keep stored (the sum of their files).
+    #[arg(long, env = "IMGQL_UPLOAD_QUOTA_BYTES", default_value_t = 1024 * 1024 * 1024)]
+    pub upload_quota_bytes: u64,
+
+    /// Seconds an upload may stay without any message (sent, unsent or failed)
+    /// naming it; then it is deleted.
+    #[arg(long, env = "IMGQL_UNATTACHED_FILE_TTL", default_value_t = 86_400)]
+    pub unattached_file_ttl: u64,
+
+    /// Seconds between sweeps for unattached uploads; default the TTL, at most an hour.
+    #[arg(long, env = "IMGQL_UNATTACHED_FILE_SWEEP_INTERVAL")]
+    pub unattached_file_sweep_interval: Option<u64>,
+
+    /// Most pixels (width x height) an uploaded image may have, read from its
+    /// header before anything is decoded.
+    #[arg(long, env = "IMGQL_MAX_IMAGE_PIXELS", default_value_t = 50_000_000)]
+    pub max_image_pixels: u64,
+
     /// Absolute base of file URLs (e.g. `https://im.example.com`); empty makes them relative (`/files/<id>`).
     #[arg(long, env = "IMGQL_PUBLIC_URL", default_value = "")]
     pub public_url: String,
@@ -190,6 +208,19 @@ impl Config {
             .max(self.max_file_bytes)
     }
 
+    /// How long an upload may stay unattached.
+    pub fn unattached_file_ttl(&self) -> Duration {
+        Duration::from_secs(self.unattached_file_ttl)
+    }
+
+    /// Time between sweeps for unattached uploads.
+    pub fn unattached_file_sweep_interval(&self) -> Duration {
+        Duration::from_secs(
+            self.unattached_file_sweep_interval
+                .unwrap_or_else(|| self.unattached_file_ttl.min(3600)),
+        )
+    }
+
     /// Check values that clap cannot.
     pub fn validate(&self) -> Result<(), String> {
         if let Some(secret) = &self.jwt_secret {
@@ -227,6 +258,17 @@ impl Config {
         {
             return Err(
                 "IMGQL_MAX_*_BYTES and IMGQL_MAX_FILES_PER_REQUEST must be positive".into(),
+            );
+        }
+        if self.upload_quota_bytes == 0 || self.max_image_pixels == 0 {
+            return Err(
+                "IMGQL_UPLOAD_QUOTA_BYTES and IMGQL_MAX_IMAGE_PIXELS must be positive".into(),
+            );
+        }
+        if self.unattached_file_ttl == 0 || self.unattached_file_sweep_interval == Some(0) {
+            return Err(
+                "IMGQL_UNATTACHED_FILE_TTL and IMGQL_UNATTACHED_FILE_SWEEP_INTERVAL must be positive"
+                    .into(),
             );
         }
         if !(self.public_url.is_empty()
@@ -272,6 +314,10 @@ impl Config {
             max_file_bytes: 100 * 1024 * 1024,
             max_files_per_request: 1,
             max_message_bytes: 2 * 1024 * 1024,
+            upload_quota_bytes: 1024 * 1024 * 1024,
+            unattached_file_ttl: 86_400,
+            unattached_file_sweep_interval: None,
+            max_image_pixels: 50_000_000,
             public_url: String::new(),
         }
     }

@@ -1,8 +1,9 @@
-//! Which channels carry a message with a given file.
+//! Which sent messages carry a given file.
 
 use sea_orm::entity::prelude::*;
 
-/// A file carried by a sent message of a channel: the channel's members may download it.
+/// A file carried by the sent message at `seq` of a channel: those who can see
+/// that message in their history may download it.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "file_attachments")]
 pub struct Model {
@@ -10,6 +11,8 @@ pub struct Model {
     pub file_id: String,
     #[sea_orm(primary_key, auto_increment = false)]
     pub channel_id: i64,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub seq: i64,
 }
 
 /// No relations are declared: queries join explicitly.

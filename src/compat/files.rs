@@ -29,6 +29,7 @@ async fn upload(
     request: Request,
 ) -> CompatResult {
     let (parts, body) = request.into_parts();
-    let upload = multipart::receive_file(&state, &parts.headers, body, "file").await?;
+    let upload =
+        multipart::receive_file(&state, &viewer.user_id, &parts.headers, body, "file").await?;
     ok(service::upload_file(&state, &viewer.user_id, upload).await?)
 }

@@ -101,25 +101,56 @@ pub struct ImageFacts {
     pub renditions: Option<(Rendition, Rendition)>,
 }
 
-/// Read an image's size and, with `renditions`, decode it and make `big` and
-/// `small`. `None` when the bytes do not decode as `format` (the file is then
-/// not treated as an image).
-pub fn inspect_image(path: &Path, format: ImageFormat, renditions: bool) -> Option<ImageFacts> {
-    let reader = |path: &Path| -> Option<ImageReader<BufReader<File>>> {
-        let file = File::open(path).ok()?;
-        let mut reader = ImageReader::with_format(BufReader::new(file), format);
-        reader.limits(decode_limits());
-        Some(reader)
-    };
+/// What [`inspect_image`] made of an image upload.
+#[derive(Debug, Clone)]
+pub enum Inspected {
+    /// A decodable image.
+    Image(ImageFacts),
+    /// The bytes do not decode as the format (the file is then not treated as an image).
+    NotAnImage,
+    /// The header claims more pixels than `IMGQL_MAX_IMAGE_PIXELS`; nothing was decoded.
+    TooManyPixels {
+        /// Claimed width.
+        width: u32,
+        /// Claimed height.
+        height: u32,
+    },
+}
+
+/// Read an image's size from its header and, with `renditions`, decode it and
+/// make `big` and `small`. An image whose header claims more than `max_pixels`
+/// pixels is never decoded.
+pub fn inspect_image(
+    path: &Path,
+    format: ImageFormat,
+    renditions: bool,
+    max_pixels: u64,
+) -> Inspected {
+    inspect(path, format, renditions, max_pixels).unwrap_or(Inspected::NotAnImage)
+}
+
+fn inspect(
+    path: &Path,
+    format: ImageFormat,
+    renditions: bool,
+    max_pixels: u64,
+) -> Option<Inspected> {
+    let file = File::open(path).ok()?;
+    let mut reader = ImageReader::with_format(BufReader::new(file), format);
+    reader.limits(decode_limits());
+    // Only the header is read here.
+    let mut decoder = reader.into_decoder().ok()?;
+    let (width, height) = decoder.dimensions();
+    if u64::from(width) * u64::from(height) > max_pixels {
+        return Some(Inspected::TooManyPixels { width, height });
+    }
     if !renditions {
-        let (width, height) = reader(path)?.into_dimensions().ok()?;
-        return Some(ImageFacts {
+        return Some(Inspected::Image(ImageFacts {
             width,
             height,
             renditions: None,
-        });
+        }));
     }
-    let mut decoder = reader(path)?.into_decoder().ok()?;
     let orientation = decoder.orientation().ok();
     let mut image = DynamicImage::from_decoder(decoder).ok()?;
     if let Some(orientation) = orientation {
@@ -128,11 +159,11 @@ pub fn inspect_image(path: &Path, format: ImageFormat, renditions: bool) -> Opti
     let (width, height) = (image.width(), image.height());
     let big = rendition(&image, format, BIG_SIDE)?;
     let small = rendition(&image, format, SMALL_SIDE)?;
-    Some(ImageFacts {
+    Some(Inspected::Image(ImageFacts {
         width,
         height,
         renditions: Some((big, small)),
-    })
+    }))
 }
 
 /// Bounds on what a decoder may allocate, so a small file cannot claim a huge canvas.

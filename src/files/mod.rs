@@ -5,8 +5,10 @@ pub mod graphql;
 pub mod http;
 pub mod media;
 pub mod multipart;
+pub mod quota;
 pub mod service;
 pub mod store;
+pub mod sweeper;
 pub mod types;
 
 use std::{path::PathBuf, sync::Arc};
@@ -53,14 +55,17 @@ impl Files {
         path: PathBuf,
         format: ImageFormat,
         renditions: bool,
-    ) -> AppResult<Option<media::ImageFacts>> {
+        max_pixels: u64,
+    ) -> AppResult<media::Inspected> {
         let _permit = self
             .image_permits
             .acquire()
             .await
             .map_err(AppError::internal)?;
-        tokio::task::spawn_blocking(move || media::inspect_image(&path, format, renditions))
-            .await
-            .map_err(AppError::internal)
+        tokio::task::spawn_blocking(move || {
+            media::inspect_image(&path, format, renditions, max_pixels)
+        })
+        .await
+        .map_err(AppError::internal)
     }
 }

@@ -2,8 +2,11 @@
 //! for `/graphql` and the single `file` field of `POST /file/upload`.
 //!
 //! Files are streamed straight into the store's staging area and refused as
-//! they arrive once over the limit; a request that fails or breaks off drops
-//! its staged files, which removes them.
+//! they arrive once over the limit or the uploader's quota; a request that
+//! fails or breaks off drops its staged files, which removes them. Each part's
+//! headers may take at most [`MAX_PART_HEADER_BYTES`]: multer buffers them
+//! whole and bounds them only by the body limit, so the body is scanned on its
+//! way in (see [`PartHeaderScan`]).
 
 use std::{collections::HashMap, sync::Mutex, time::Duration};
 
@@ -11,9 +14,14 @@ use axum::{
     body::{Body, Bytes},
     http::{header, HeaderMap},
 };
+use futures_util::StreamExt;
 use multer::{Constraints, Field, Multipart, SizeLimit};
 
-use super::service::{stage_error, StagedUpload};
+use super::{
+    quota,
+    service::{stage_error, StagedUpload},
+    store::StageError,
+};
 use crate::{
     error::{AppError, AppResult},
     state::AppState,
@@ -96,7 +104,123 @@ fn variable_at<'a>(
     Some(current)
 }
 
-fn multipart(state: &AppState, headers: &HeaderMap, body: Body) -> AppResult<Multipart<'static>> {
+/// Most bytes the headers of one multipart part may take (from the end of its
+/// boundary line to the blank line); over it the request is `PAYLOAD_TOO_LARGE`.
+pub const MAX_PART_HEADER_BYTES: usize = 16 * 1024;
+
+/// A part whose headers went over [`MAX_PART_HEADER_BYTES`].
+#[derive(Debug)]
+struct PartHeadersTooLong;
+
+impl std::fmt::Display for PartHeadersTooLong {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "part headers longer than {MAX_PART_HEADER_BYTES} bytes")
+    }
+}
+
+impl std::error::Error for PartHeadersTooLong {}
+
+/// Where [`PartHeaderScan`] is in the body.
+#[derive(Debug, Clone, Copy)]
+enum Phase {
+    /// In a part's content (or the preamble), `matched` bytes into a delimiter.
+    Content { matched: usize },
+    /// Just past a delimiter: `--` ends the body, anything else starts headers.
+    AfterDelimiter,
+    /// In a part's headers: `seen` bytes so far, `matched` into CRLF CRLF.
+    Headers { seen: usize, matched: usize },
+    /// Past the closing delimiter: the epilogue, ignored.
+    Done,
+}
+
+/// Follows a multipart body as it streams in and fails as soon as a part's
+/// headers go over [`MAX_PART_HEADER_BYTES`], so a part whose headers never
+/// end is refused after a few KiB instead of being buffered to the body limit.
+#[derive(Debug)]
+struct PartHeaderScan {
+    /// `CRLF--boundary`.
+    delimiter: Vec<u8>,
+    phase: Phase,
+}
+
+impl PartHeaderScan {
+    fn new(boundary: &str) -> Self {
+        Self {
+            delimiter: format!("\r\n--{boundary}").into_bytes(),
+            // The first delimiter may open the body, without its CRLF.
+            phase: Phase::Content { matched: 2 },
+        }
+    }
+
+    /// Advance over `chunk`.
+    fn feed(&mut self, chunk: &[u8]) -> Result<(), PartHeadersTooLong> {
+        const END: &[u8] = b"\r\n\r\n";
+        // Neither pattern repeats its first byte (a boundary has no CR), so
+        // after a mismatch only that byte can start a new match.
+        let restart = |b: u8| usize::from(b == b'\r');
+        for &b in chunk {
+            self.phase = match self.phase {
+                Phase::Done => return Ok(()),
+                Phase::Content { matched } => {
+                    let matched = if self.delimiter.get(matched) == Some(&b) {
+                        matched + 1
+                    } else {
+                        restart(b)
+                    };
+                    if matched == self.delimiter.len() {
+                        Phase::AfterDelimiter
+                    } else {
+                        Phase::Content { matched }
+                    }
+                }
+                Phase::AfterDelimiter if b == b'-' => Phase::Done,
+                Phase::AfterDelimiter | Phase::Headers { .. } => {
+                    let (seen, matched) = match self.phase {
+                        Phase::Headers { seen, matched } => (seen, matched),
+                        _ => (0, 0),
+                    };
+                    let matched = if END.get(matched) == Some(&b) {
+                        matched + 1
+                    } else {
+                        restart(b)
+                    };
+                    if matched == END.len() {
+                        Phase::Content { matched: 0 }
+                    } else if seen + 1 > MAX_PART_HEADER_BYTES {
+                        return Err(PartHeadersTooLong);
+                    } else {
+                        Phase::Headers {
+                            seen: seen + 1,
+                            matched,
+                        }
+                    }
+                }
+            };
+        }
+        Ok(())
+    }
+}
+
+/// What the files of one request may still take: the largest upload, and the
+/// uploader's quota less what the request staged so far.
+struct Budget {
+    quota_left: u64,
+}
+
+impl Budget {
+    async fn of(state: &AppState, viewer: &str) -> AppResult<Self> {
+        Ok(Self {
+            quota_left: quota::remaining_bytes(state, viewer).await?,
+        })
+    }
+}
+
+fn multipart(
+    state: &AppState,
+    budget: &Budget,
+    headers: &HeaderMap,
+    body: Body,
+) -> AppResult<Multipart<'static>> {
     let whole_limit = upload_body_limit(&state.config);
     let declared = headers
         .get(header::CONTENT_LENGTH)
@@ -106,6 +230,11 @@ fn multipart(state: &AppState, headers: &HeaderMap, body: Body) -> AppResult<Mul
         return Err(AppError::PayloadTooLarge(format!(
             "body: an upload may be at most {whole_limit} bytes"
         )));
+    }
+    // The files take all but the operations, the map and the part headers.
+    let overhead = state.config.max_body_bytes as u64;
+    if declared.is_some_and(|len| len > budget.quota_left.saturating_add(overhead)) {
+        return Err(quota::over_quota(state));
     }
     let boundary = headers
         .get(header::CONTENT_TYPE)
@@ -123,8 +252,15 @@ fn multipart(state: &AppState, headers: &HeaderMap, body: Body) -> AppResult<Mul
         .whole_stream(whole_limit)
         .for_field("operations", json_limit)
         .for_field("map", json_limit);
+    let mut scan = PartHeaderScan::new(&boundary);
+    let stream = body.into_data_stream().map(move |chunk| {
+        let chunk =
+            chunk.map_err(|e| -> Box<dyn std::error::Error + Send + Sync> { Box::new(e) })?;
+        scan.feed(&chunk)?;
+        Ok::<_, Box<dyn std::error::Error + Send + Sync>>(chunk)
+    });
     Ok(Multipart::with_constraints(
-        body.into_data_stream(),
+        stream,
         boundary,
         Constraints::new().size_limit(limits),
     ))
@@ -147,11 +283,11 @@ pub fn upload_body_limit(config: &crate::config::Config) -> u64 {
         .saturating_add(config.max_body_bytes as u64)
 }
 
-/// Whether `err` (or anything it wraps) is a body that went over its limit.
+/// Whether `err` (or anything it wraps) is a body that went over a limit.
 fn is_length_limit(err: &(dyn std::error::Error + 'static)) -> bool {
     let mut current = Some(err);
     while let Some(err) = current {
-        if err.is::<http_body_util::LengthLimitError>() {
+        if err.is::<http_body_util::LengthLimitError>() || err.is::<PartHeadersTooLong>() {
             return true;
         }
         current = err.source();
@@ -167,6 +303,9 @@ fn multipart_error(err: multer::Error) -> AppError {
         )),
         multer::Error::StreamSizeExceeded { .. } => {
             AppError::PayloadTooLarge("body: too large".into())
+        }
+        multer::Error::StreamReadFailed(cause) if cause.is::<PartHeadersTooLong>() => {
+            AppError::PayloadTooLarge(format!("body: {cause}"))
         }
         multer::Error::StreamReadFailed(cause) if is_length_limit(cause.as_ref()) => {
             AppError::PayloadTooLarge("body: too large".into())
@@ -205,36 +344,50 @@ async fn read_small(state: &AppState, mut field: Field<'_>) -> AppResult<Vec<u8>
     }
 }
 
-/// Stream one file field into the store's staging area.
-async fn stage_field(state: &AppState, mut field: Field<'_>) -> AppResult<StagedUpload> {
+/// Stream one file field into the store's staging area, within the largest
+/// upload and what is left of the uploader's quota.
+async fn stage_field(
+    state: &AppState,
+    budget: &mut Budget,
+    mut field: Field<'_>,
+) -> AppResult<StagedUpload> {
     let name = field.file_name().unwrap_or_default().to_owned();
+    let largest = state.config.max_upload_bytes();
+    let quota_bound = budget.quota_left < largest;
     let mut writer = state
         .files
         .store
-        .stage(state.config.max_upload_bytes())
+        .stage(largest.min(budget.quota_left))
         .await
         .map_err(AppError::internal)?;
+    let refuse = |err: StageError| match err {
+        StageError::TooLarge { .. } if quota_bound => quota::over_quota(state),
+        err => stage_error(err),
+    };
     loop {
         let chunk = tokio::time::timeout(idle_timeout(state), field.chunk())
             .await
             .map_err(|_| AppError::bad_input("file", "the upload stalled"))?
             .map_err(multipart_error)?;
         match chunk {
-            Some(chunk) => writer.write(&chunk).await.map_err(stage_error)?,
+            Some(chunk) => writer.write(&chunk).await.map_err(refuse)?,
             None => break,
         }
     }
     let file = writer.finish().await.map_err(AppError::internal)?;
+    budget.quota_left = budget.quota_left.saturating_sub(file.size());
     Ok(StagedUpload { name, file })
 }
 
-/// Receive a GraphQL multipart request: `operations`, then `map`, then the files.
+/// Receive `viewer`'s GraphQL multipart request: `operations`, then `map`, then the files.
 pub async fn receive_graphql(
     state: &AppState,
+    viewer: &str,
     headers: &HeaderMap,
     body: Body,
 ) -> AppResult<GraphqlMultipart> {
-    let mut multipart = multipart(state, headers, body)?;
+    let mut budget = Budget::of(state, viewer).await?;
+    let mut multipart = multipart(state, &budget, headers, body)?;
     let mut operations = None;
     let mut map: Option<HashMap<String, Vec<String>>> = None;
     let mut files = Vec::new();
@@ -268,7 +421,7 @@ pub async fn receive_graphql(
                 };
                 // A part the map does not name is skipped unread.
                 if let Some(paths) = map.remove(&name) {
-                    files.push((paths, stage_field(state, field).await?));
+                    files.push((paths, stage_field(state, &mut budget, field).await?));
                 }
             }
         }
@@ -284,14 +437,16 @@ pub async fn receive_graphql(
     Ok(GraphqlMultipart { operations, files })
 }
 
-/// Receive the one file of the form field `field_name`; other fields are ignored.
+/// Receive `viewer`'s one file of the form field `field_name`; other fields are ignored.
 pub async fn receive_file(
     state: &AppState,
+    viewer: &str,
     headers: &HeaderMap,
     body: Body,
     field_name: &str,
 ) -> AppResult<StagedUpload> {
-    let mut multipart = multipart(state, headers, body)?;
+    let mut budget = Budget::of(state, viewer).await?;
+    let mut multipart = multipart(state, &budget, headers, body)?;
     let mut upload = None;
     while let Some(field) = next_field(state, &mut multipart).await? {
         if field.name() != Some(field_name) {
@@ -300,7 +455,30 @@ pub async fn receive_file(
         if upload.is_some() {
             return Err(AppError::bad_input(field_name, "send one file per request"));
         }
-        upload = Some(stage_field(state, field).await?);
+        upload = Some(stage_field(state, &mut budget, field).await?);
     }
     upload.ok_or_else(|| AppError::bad_input(field_name, "is required"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn part_headers_are_bounded_and_content_is_not() {
+        let mut scan = PartHeaderScan::new("b");
+        let content = vec![b'x'; 4 * MAX_PART_HEADER_BYTES];
+        let mut body = b"--b\r\nContent-Disposition: form-data; name=\"f\"\r\n\r\n".to_vec();
+        body.extend(&content);
+        body.extend(b"\r\n--b\r\nX: y\r\n\r\nz\r\n--b--\r\n");
+        body.extend(&content);
+        // Fed byte by byte: matches carry across chunk borders.
+        for b in &body {
+            assert!(scan.feed(std::slice::from_ref(b)).is_ok());
+        }
+        let mut scan = PartHeaderScan::new("b");
+        let mut endless = b"--b\r\nX: ".to_vec();
+        endless.extend(vec![b'a'; MAX_PART_HEADER_BYTES]);
+        assert!(scan.feed(&endless).is_err());
+    }
 }

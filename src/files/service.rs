@@ -1,7 +1,7 @@
 //! File rules and queries: storing uploads, who may download, and the media
 //! payloads of messages.
 
-use entity::{conversation_states, file_attachments, files};
+use entity::{conversation_states, file_attachments, files, messages};
 use sea_orm::{
     sea_query::Query, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
     QuerySelect, Set,
@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 
 use super::{
     media::{self, Rendition},
+    quota,
     store::{StageError, StagedFile},
     types::{MediaKind, UploadedFile},
 };
@@ -145,18 +146,28 @@ async fn store_upload(
 ) -> AppResult<UploadedFile> {
     let staged = upload.file;
     let size = staged.size();
+    // Others of the viewer's uploads may have been stored while this one arrived.
+    quota::check_room(state, &state.db, viewer, size).await?;
     let mut detected = media::detect(staged.head());
     let mut facts = None;
     if let Some(format) = media::image_format(&detected.mime) {
         // Too large to be sent as an image: read the size only, make no renditions.
         let renditions = size <= state.config.max_image_bytes;
-        facts = state
+        let max_pixels = state.config.max_image_pixels;
+        match state
             .files
-            .inspect_image(staged.path().to_owned(), format, renditions)
-            .await?;
-        if facts.is_none() {
+            .inspect_image(staged.path().to_owned(), format, renditions, max_pixels)
+            .await?
+        {
+            media::Inspected::Image(found) => facts = Some(found),
             // Image magic but not a decodable image: it can only travel as a file.
-            detected.kind = MediaKind::File;
+            media::Inspected::NotAnImage => detected.kind = MediaKind::File,
+            media::Inspected::TooManyPixels { width, height } => {
+                return Err(AppError::PayloadTooLarge(format!(
+                    "file: a {width} x {height} image is over {max_pixels} pixels \
+                     (IMGQL_MAX_IMAGE_PIXELS)"
+                )));
+            }
         }
     }
     let id = uuid::Uuid::now_v7().simple().to_string();
@@ -231,6 +242,15 @@ async fn store_all(
         .map_err(AppError::internal)?;
     stored.push(row.storage_key.clone());
     let _gate = state.write_guard().await;
+    // Checked again where recording is serialised (SQLite), so two uploads at
+    // once cannot both take the last of the quota.
+    quota::check_room(
+        state,
+        &state.db,
+        &row.owner_id,
+        u64::try_from(row.size).unwrap_or(u64::MAX),
+    )
+    .await?;
     files::Entity::insert(row.clone().into_active_model())
         .exec_without_returning(&state.db)
         .await?;
@@ -293,23 +313,49 @@ fn dimension(v: u32) -> i32 {
     i32::try_from(v).unwrap_or(i32::MAX)
 }
 
-/// Whether `viewer` may read `file_id` because a message carrying it was sent
-/// in a conversation `viewer` has.
+/// Whether `viewer` may read `file_id` because a message carrying it is in
+/// their history: a sent, unrevoked message of a conversation they have, after
+/// the point their history starts there (the group join floor, or where
+/// `deleteConversation` cleared it). An AVChatRoom keeps no history, so there
+/// this is what the member was delivered live: the messages since they joined.
 async fn can_see(state: &AppState, viewer: &str, file_id: &str) -> AppResult<bool> {
     let channels = Query::select()
         .column(file_attachments::Column::ChannelId)
         .from(file_attachments::Entity)
         .and_where(file_attachments::Column::FileId.eq(file_id))
         .to_owned();
-    let row = conversation_states::Entity::find()
+    // The viewer's conversations that carry the file, with their floors.
+    let floors = conversation_states::Entity::find()
         .select_only()
         .column(conversation_states::Column::ChannelId)
+        .column(conversation_states::Column::ClearedSeq)
         .filter(conversation_states::Column::UserId.eq(viewer))
         .filter(conversation_states::Column::ChannelId.in_subquery(channels))
-        .into_tuple::<i64>()
-        .one(&state.db)
+        .into_tuple::<(i64, i64)>()
+        .all(&state.db)
         .await?;
-    Ok(row.is_some())
+    for (channel_id, floor) in floors {
+        let carriers = Query::select()
+            .column(file_attachments::Column::Seq)
+            .from(file_attachments::Entity)
+            .and_where(file_attachments::Column::FileId.eq(file_id))
+            .and_where(file_attachments::Column::ChannelId.eq(channel_id))
+            .and_where(file_attachments::Column::Seq.gt(floor))
+            .to_owned();
+        let visible = messages::Entity::find()
+            .select_only()
+            .column(messages::Column::Id)
+            .filter(messages::Column::ChannelId.eq(channel_id))
+            .filter(messages::Column::Seq.in_subquery(carriers))
+            .filter(messages::Column::IsRevoked.eq(false))
+            .into_tuple::<String>()
+            .one(&state.db)
+            .await?;
+        if visible.is_some() {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// What `viewer` may download of `file_id`. Anyone not allowed, and anything
@@ -489,11 +535,13 @@ pub async fn media_payload(
     Ok(MediaPayload { payload, file_ids })
 }
 
-/// Record that a sent message in `channel_id` carries these files (called inside the send transaction).
+/// Record that the sent message at `seq` of `channel_id` carries these files
+/// (called inside the send transaction).
 pub async fn attach_files<C: ConnectionTrait>(
     conn: &C,
     file_ids: &[String],
     channel_id: i64,
+    seq: i64,
 ) -> AppResult<()> {
     let mut ids: Vec<&String> = file_ids.iter().collect();
     ids.sort();
@@ -501,8 +549,9 @@ pub async fn attach_files<C: ConnectionTrait>(
     let rows = ids.into_iter().map(|id| file_attachments::ActiveModel {
         file_id: Set(id.clone()),
         channel_id: Set(channel_id),
+        seq: Set(seq),
     });
-    // Sending the same file again in the same channel is nothing new.
+    // A file named twice in one message (a video as its own thumbnail) links once.
     file_attachments::Entity::insert_many(rows)
         .on_conflict_do_nothing()
         .exec_without_returning(conn)

@@ -258,16 +258,17 @@ async fn graphql_multipart(
         err.report("graphql multipart");
         request_error(err.status(), ty, err.code(), &err.message())
     };
-    if !matches!(auth_from(state, headers), Auth::Viewer(_)) {
+    let Auth::Viewer(viewer) = auth_from(state, headers) else {
         return fail(AppError::Unauthenticated(
             "uploads need a valid token: send `token` or `Authorization: Bearer`".into(),
         ));
-    }
-    let body = request.into_body();
-    let received = match multipart::receive_graphql(&state.app, headers, body).await {
-        Ok(received) => received,
-        Err(err) => return fail(err),
     };
+    let body = request.into_body();
+    let received =
+        match multipart::receive_graphql(&state.app, &viewer.user_id, headers, body).await {
+            Ok(received) => received,
+            Err(err) => return fail(err),
+        };
     let request = match parse_json_request(&received.operations) {
         Ok(request) => request,
         Err(message) => return request_error(StatusCode::BAD_REQUEST, ty, "BAD_REQUEST", &message),

@@ -301,7 +301,7 @@ async fn record_send(
         )
         .await?;
     }
-    files::attach_files(tx, file_ids, sent.channel_id).await?;
+    files::attach_files(tx, file_ids, sent.channel_id, seq).await?;
     Ok(())
 }
 

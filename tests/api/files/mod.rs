@@ -7,4 +7,7 @@ pub mod support;
 mod downloads;
 mod limits;
 mod media;
+mod quotas;
+mod sweeping;
 mod uploads;
+mod visibility;
