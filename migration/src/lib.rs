@@ -6,6 +6,7 @@ mod m20261125_000001_accounts;
 mod m20261125_000002_messaging;
 mod m20261125_000003_files;
 mod m20261125_000004_groups;
+mod m20261125_000005_sessions;
 
 /// Every migration of imgql, in order.
 pub struct Migrator;
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000002_messaging::Migration),
             Box::new(m20261125_000003_files::Migration),
             Box::new(m20261125_000004_groups::Migration),
+            Box::new(m20261125_000005_sessions::Migration),
         ]
     }
 }
