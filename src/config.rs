@@ -308,3 +308,23 @@ impl Config {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rate_limit_settings_are_checked_at_start() {
+        let base = || Config::for_tests(PathBuf::from("/tmp/imgql-config-test"), None);
+        assert!(base().validate().is_ok());
+        let mut config = base();
+        config.send_rate_per_second = MAX_RATE_LIMIT + 1;
+        assert!(config.validate().is_err());
+        let mut config = base();
+        config.trusted_proxy_header = "not a header".into();
+        assert!(config.validate().is_err());
+        let mut config = base();
+        config.trusted_proxy_header = "x-forwarded-for".into();
+        assert!(config.validate().is_ok());
+    }
+}

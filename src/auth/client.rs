@@ -25,13 +25,14 @@ impl ClientIp {
         trusted_header: &str,
     ) -> Self {
         if !trusted_header.is_empty() {
+            // Only the proxy's own (last) entry: earlier ones are the client's say.
             let forwarded = headers
                 .get_all(trusted_header)
                 .iter()
                 .filter_map(|v| v.to_str().ok())
                 .flat_map(|v| v.split(','))
-                .filter_map(parse_forwarded)
-                .last();
+                .next_back()
+                .and_then(parse_forwarded);
             if forwarded.is_some() {
                 return Self(forwarded);
             }
