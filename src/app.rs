@@ -13,6 +13,7 @@ use tower_http::{
 };
 
 use crate::{
+    auth::client::ClientIp,
     compat,
     config::Config,
     error::AppError,
@@ -64,6 +65,10 @@ pub fn router(state: AppState) -> Router {
                 timeout: Duration::from_secs(state.config.request_timeout),
             },
             limit_body,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            std::sync::Arc::<str>::from(state.config.trusted_proxy_header.as_str()),
+            client_ip,
         ))
         .layer(cors(&state.config))
         // Spans name the path only: a `?token=` query must not reach the logs.
@@ -131,6 +136,22 @@ async fn limit_body(
         )
             .into_response(),
     }
+}
+
+/// Put the request's [`ClientIp`] in its extensions: the proxy header named
+/// by `IMGQL_TRUSTED_PROXY_HEADER` when set and present, else the socket peer.
+async fn client_ip(
+    axum::extract::State(trusted_header): axum::extract::State<std::sync::Arc<str>>,
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let peer = request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|info| info.0);
+    let client = ClientIp::from_request(request.headers(), peer, &trusted_header);
+    request.extensions_mut().insert(client);
+    next.run(request).await
 }
 
 fn cors(config: &Config) -> CorsLayer {

@@ -171,7 +171,32 @@ pub struct Config {
     /// Absolute base of file URLs (e.g. `https://im.example.com`); empty makes them relative (`/files/<id>`).
     #[arg(long, env = "IMGQL_PUBLIC_URL", default_value = "")]
     pub public_url: String,
+
+    /// Failed logins per account in any minute; over it `login` answers
+    /// `RATE_LIMITED` (before hashing, even for the right password). 0 turns it off.
+    #[arg(long, env = "IMGQL_LOGIN_FAILURES_PER_MINUTE", default_value_t = 10)]
+    pub login_failures_per_minute: u32,
+
+    /// Login attempts per client address in any minute; 0 (the default) turns it off.
+    #[arg(
+        long,
+        env = "IMGQL_LOGIN_RATE_PER_ADDRESS_PER_MINUTE",
+        default_value_t = 0
+    )]
+    pub login_rate_per_address_per_minute: u32,
+
+    /// Messages a user may create or send in any second; 0 (the default) turns it off.
+    #[arg(long, env = "IMGQL_SEND_RATE_PER_SECOND", default_value_t = 0)]
+    pub send_rate_per_second: u32,
+
+    /// Header naming the client address when behind a reverse proxy (e.g.
+    /// `x-forwarded-for`; its last entry counts); empty uses the socket peer.
+    #[arg(long, env = "IMGQL_TRUSTED_PROXY_HEADER", default_value = "")]
+    pub trusted_proxy_header: String,
 }
+
+/// Largest value of any rate limit setting (each key keeps one instant per event).
+pub const MAX_RATE_LIMIT: u32 = 10_000;
 
 impl Config {
     /// The database URL in force.
@@ -277,6 +302,24 @@ impl Config {
         {
             return Err("IMGQL_PUBLIC_URL must be empty or an http(s):// URL".into());
         }
+        if [
+            self.login_failures_per_minute,
+            self.login_rate_per_address_per_minute,
+            self.send_rate_per_second,
+        ]
+        .iter()
+        .any(|&n| n > MAX_RATE_LIMIT)
+        {
+            return Err(format!(
+                "IMGQL_LOGIN_FAILURES_PER_MINUTE, IMGQL_LOGIN_RATE_PER_ADDRESS_PER_MINUTE and \
+                 IMGQL_SEND_RATE_PER_SECOND must be at most {MAX_RATE_LIMIT}"
+            ));
+        }
+        if !self.trusted_proxy_header.is_empty()
+            && axum::http::HeaderName::from_bytes(self.trusted_proxy_header.as_bytes()).is_err()
+        {
+            return Err("IMGQL_TRUSTED_PROXY_HEADER must be empty or a header name".into());
+        }
         let url = self.database_url();
         if !(url.starts_with("sqlite:")
             || url.starts_with("postgres://")
@@ -319,6 +362,30 @@ impl Config {
             unattached_file_sweep_interval: None,
             max_image_pixels: 50_000_000,
             public_url: String::new(),
+            login_failures_per_minute: 10,
+            login_rate_per_address_per_minute: 0,
+            send_rate_per_second: 0,
+            trusted_proxy_header: String::new(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rate_limit_settings_are_checked_at_start() {
+        let base = || Config::for_tests(PathBuf::from("/tmp/imgql-config-test"), None);
+        assert!(base().validate().is_ok());
+        let mut config = base();
+        config.send_rate_per_second = MAX_RATE_LIMIT + 1;
+        assert!(config.validate().is_err());
+        let mut config = base();
+        config.trusted_proxy_header = "not a header".into();
+        assert!(config.validate().is_err());
+        let mut config = base();
+        config.trusted_proxy_header = "x-forwarded-for".into();
+        assert!(config.validate().is_ok());
     }
 }

@@ -51,8 +51,13 @@ pub enum AppError {
     },
     /// Body or file too large.
     PayloadTooLarge(String),
-    /// Too many requests.
-    RateLimited(String),
+    /// Too many requests; another may follow after `retry_after_ms`.
+    RateLimited {
+        /// Human-readable message.
+        message: String,
+        /// Milliseconds until the limit allows the request again.
+        retry_after_ms: u64,
+    },
     /// A live subscriber fell too far behind; it must re-subscribe and re-read history.
     Lagged,
     /// The database is unreachable; the cause is logged, not sent.
@@ -74,6 +79,15 @@ impl AppError {
     /// of the broken invariant.
     pub fn internal(cause: impl Into<Cause>) -> Self {
         Self::Internal(cause.into())
+    }
+
+    /// For `RATE_LIMITED`, the milliseconds until a retry may succeed
+    /// (`extensions.retryAfterMs` on GraphQL, `data.retryAfterMs` on compat).
+    pub fn retry_after_ms(&self) -> Option<u64> {
+        match self {
+            Self::RateLimited { retry_after_ms, .. } => Some(*retry_after_ms),
+            _ => None,
+        }
     }
 
     /// The cause of an `INTERNAL` or `UNAVAILABLE` error.
@@ -116,7 +130,7 @@ impl AppError {
             Self::OwnerCannotQuit(_) => "OWNER_CANNOT_QUIT",
             Self::RevokeTimeLimit { .. } => "REVOKE_TIME_LIMIT",
             Self::PayloadTooLarge(_) => "PAYLOAD_TOO_LARGE",
-            Self::RateLimited(_) => "RATE_LIMITED",
+            Self::RateLimited { .. } => "RATE_LIMITED",
             Self::Lagged => "SUBSCRIPTION_LAGGED",
             Self::Unavailable(_) => "UNAVAILABLE",
             Self::Internal(_) => "INTERNAL",
@@ -140,7 +154,7 @@ impl AppError {
             | Self::OwnerCannotQuit(_)
             | Self::RevokeTimeLimit { .. } => StatusCode::CONFLICT,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::RateLimited(_) | Self::Lagged => StatusCode::TOO_MANY_REQUESTS,
+            Self::RateLimited { .. } | Self::Lagged => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
@@ -162,9 +176,10 @@ impl AppError {
             | Self::AlreadyMember(m)
             | Self::GroupFull(m)
             | Self::OwnerCannotQuit(m)
-            | Self::PayloadTooLarge(m)
-            | Self::RateLimited(m) => m.clone(),
-            Self::RevokeTimeLimit { message, .. } => message.clone(),
+            | Self::PayloadTooLarge(m) => m.clone(),
+            Self::RevokeTimeLimit { message, .. } | Self::RateLimited { message, .. } => {
+                message.clone()
+            }
             Self::Lagged => {
                 "this subscription fell behind and was ended: subscribe again and reload history"
                     .into()

@@ -13,7 +13,7 @@ use sea_orm::{
 use tokio::sync::{Mutex, MutexGuard};
 
 use crate::{
-    auth::{PasswordHasher, TokenKeys},
+    auth::{ratelimit::RateLimits, PasswordHasher, Sessions, TokenKeys},
     config::{Config, SqliteSync},
     error::{AppError, AppResult},
     messages::events::Event,
@@ -42,6 +42,10 @@ pub struct AppState {
     pub channel_locks: crate::realtime::locks::ChannelLocks,
     /// Uploaded files and the budget for image work.
     pub files: crate::files::Files,
+    /// Sessions ended by `logout` (of tokens not yet expired).
+    pub sessions: Sessions,
+    /// Login and send rate limits.
+    pub rate_limits: Arc<RateLimits>,
 }
 
 impl AppState {
@@ -62,6 +66,14 @@ impl AppState {
         let bus_capacity = config.bus_capacity;
         let files = crate::files::Files::local(&config)
             .map_err(|e| anyhow::Error::msg(format!("cannot open the file store: {e}")))?;
+        let sessions = Sessions::load(&db)
+            .await
+            .map_err(|e| anyhow::Error::msg(format!("cannot load revoked sessions: {e}")))?;
+        let rate_limits = Arc::new(RateLimits::new(
+            config.login_failures_per_minute,
+            config.login_rate_per_address_per_minute,
+            config.send_rate_per_second,
+        ));
         Ok(Self {
             db,
             config: Arc::new(config),
@@ -72,6 +84,8 @@ impl AppState {
             write_gate,
             channel_locks: Default::default(),
             files,
+            sessions,
+            rate_limits,
         })
     }
 

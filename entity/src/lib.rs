@@ -10,6 +10,7 @@ pub mod group_members;
 pub mod groups;
 pub mod kinds;
 pub mod messages;
+pub mod revoked_sessions;
 pub mod users;
 
 pub use sea_orm;

@@ -7,6 +7,7 @@ mod m20261125_000002_messaging;
 mod m20261125_000003_files;
 mod m20261125_000004_groups;
 mod m20261125_000005_file_attachment_seq;
+mod m20261125_000006_sessions;
 
 /// Every migration of imgql, in order.
 pub struct Migrator;
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000003_files::Migration),
             Box::new(m20261125_000004_groups::Migration),
             Box::new(m20261125_000005_file_attachment_seq::Migration),
+            Box::new(m20261125_000006_sessions::Migration),
         ]
     }
 }

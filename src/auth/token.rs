@@ -20,6 +20,11 @@ pub struct Claims {
     pub iss: String,
     /// Audience.
     pub aud: String,
+    /// The session this token opened (a UUID), checked against the revoked
+    /// sessions. Tokens issued before sessions existed have none and are
+    /// refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
 }
 
 /// Signing and verification keys with the validation rules.
@@ -49,7 +54,7 @@ impl TokenKeys {
         }
     }
 
-    /// A fresh token for `user_id`.
+    /// A fresh token for `user_id`, opening a new session.
     pub fn issue(&self, user_id: &str) -> AppResult<String> {
         let now = unix_now();
         let claims = Claims {
@@ -58,6 +63,7 @@ impl TokenKeys {
             exp: now + self.ttl_secs,
             iss: self.issuer.clone(),
             aud: self.issuer.clone(),
+            sid: Some(uuid::Uuid::now_v7().to_string()),
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(AppError::internal)

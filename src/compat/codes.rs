@@ -21,7 +21,7 @@ pub fn tim_code(err: &AppError) -> i64 {
         AppError::RevokeTimeLimit { group: false, .. } => 20016,
         AppError::RevokeTimeLimit { group: true, .. } => 10031,
         AppError::PayloadTooLarge(_) => 413,
-        AppError::RateLimited(_) | AppError::Lagged => 429,
+        AppError::RateLimited { .. } | AppError::Lagged => 429,
         AppError::Internal(_) => 500,
         AppError::Unavailable(_) => 503,
     }
@@ -99,7 +99,12 @@ mod tests {
                 413,
                 413,
             ),
-            (AppError::RateLimited(text()), "RATE_LIMITED", 429, 429),
+            (
+                AppError::RateLimited { message: text(), retry_after_ms: 1 },
+                "RATE_LIMITED",
+                429,
+                429,
+            ),
             (AppError::internal("a cause"), "INTERNAL", 500, 500),
             (
                 AppError::Unavailable("down".into()),

@@ -22,7 +22,8 @@ pub type CompatResult = Result<Response, CompatError>;
 
 /// An error answered as the compat envelope `{code, msg, data: null}` with
 /// TIM's numeric code and the error's HTTP status. `?` converts any
-/// [`AppError`] into it.
+/// [`AppError`] into it. `RATE_LIMITED` (429) answers `data: {retryAfterMs}`
+/// and a `Retry-After` header in whole seconds.
 #[derive(Debug)]
 pub struct CompatError(pub AppError);
 
@@ -38,8 +39,20 @@ impl IntoResponse for CompatError {
     fn into_response(self) -> Response {
         let Self(err) = self;
         err.report("compat");
-        let body = json!({ "code": tim_code(&err), "msg": err.message(), "data": null });
-        (err.status(), Json(body)).into_response()
+        let retry_after_ms = err.retry_after_ms();
+        let data = match retry_after_ms {
+            Some(ms) => json!({ "retryAfterMs": ms }),
+            None => serde_json::Value::Null,
+        };
+        let body = json!({ "code": tim_code(&err), "msg": err.message(), "data": data });
+        let mut response = (err.status(), Json(body)).into_response();
+        if let Some(ms) = retry_after_ms {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(ms.div_ceil(1000)),
+            );
+        }
+        response
     }
 }
 
@@ -94,7 +107,7 @@ where
                 "a token is required: send `token` or `Authorization: Bearer`".into(),
             )
         })?;
-        viewer_from_token(&state.keys, &token)
+        viewer_from_token(&state.keys, &state.sessions, &token)
             .map(CompatViewer)
             .map_err(CompatError)
     }

@@ -3,13 +3,14 @@
 use axum::{
     extract::{FromRef, State},
     routing::post,
-    Router,
+    Extension, Router,
 };
 use serde::Deserialize;
 use serde_json::json;
 
 use super::envelope::{ok, CompatJson, CompatResult, CompatViewer, LooseInt};
 use crate::{
+    auth::client::ClientIp,
     blacklist::service as blacklist,
     error::AppError,
     state::AppState,
@@ -28,6 +29,7 @@ where
     Router::new()
         .route("/register", post(register))
         .route("/login", post(login))
+        .route("/logout", post(logout))
         .route("/user/getMyProfile", post(get_my_profile))
         .route("/user/getUserProfile", post(get_user_profile))
         .route("/user/updateMyProfile", post(update_my_profile))
@@ -60,14 +62,25 @@ struct LoginBody {
 
 async fn login(
     State(state): State<AppState>,
+    client: Option<Extension<ClientIp>>,
     CompatJson(body): CompatJson<LoginBody>,
 ) -> CompatResult {
-    ok(service::login(&state, &body.username, &body.password).await?)
+    let client = client.and_then(|Extension(ip)| ip.0);
+    ok(service::login(&state, &body.username, &body.password, client).await?)
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Empty {}
+
+/// `POST /logout`: ends the session of the token sent; `data: true`.
+async fn logout(
+    State(state): State<AppState>,
+    CompatViewer(viewer): CompatViewer,
+    CompatJson(_): CompatJson<Empty>,
+) -> CompatResult {
+    ok(service::logout(&state, &viewer).await?)
+}
 
 async fn get_my_profile(
     State(state): State<AppState>,

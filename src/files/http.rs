@@ -141,7 +141,7 @@ async fn serve(
     // A bad token reads as no token: both answer 404, so a download never
     // tells whether a file exists to someone who may not see it.
     let viewer = token
-        .and_then(|t| viewer_from_token(&state.keys, &t).ok())
+        .and_then(|t| viewer_from_token(&state.keys, &state.sessions, &t).ok())
         .map(|v| v.user_id);
     let download = match service::find_download(state, viewer.as_deref(), file_id, variant).await {
         Ok(download) => download,

@@ -21,7 +21,13 @@ impl From<AppError> for async_graphql::Error {
     fn from(err: AppError) -> Self {
         err.report("graphql");
         let code = err.code();
-        async_graphql::Error::new(err.message()).extend_with(|_, ext| ext.set("code", code))
+        let retry_after_ms = err.retry_after_ms();
+        async_graphql::Error::new(err.message()).extend_with(|_, ext| {
+            ext.set("code", code);
+            if let Some(ms) = retry_after_ms {
+                ext.set("retryAfterMs", ms);
+            }
+        })
     }
 }
 

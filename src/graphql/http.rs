@@ -13,6 +13,7 @@ use axum::{
     extract::{ws::WebSocketUpgrade, FromRequest, Query, Request, State},
     http::{header, HeaderMap, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
+    Extension,
 };
 use serde::Deserialize;
 
@@ -22,7 +23,10 @@ use super::{
     ws::{self, InitRejection, Session, WsConfig},
 };
 use crate::{
-    auth::{strip_bearer, token_from_headers, viewer_and_expiry_from_token, viewer_from_token},
+    auth::{
+        client::ClientIp, strip_bearer, token_from_headers, viewer_and_expiry_from_token,
+        viewer_from_token,
+    },
     error::AppError,
     files::multipart,
     state::AppState,
@@ -65,7 +69,7 @@ fn negotiate(headers: &HeaderMap) -> Option<ResponseType> {
 fn auth_from(state: &HttpState, headers: &HeaderMap) -> Auth {
     match token_from_headers(headers) {
         None => Auth::Anonymous,
-        Some(token) => match viewer_from_token(&state.app.keys, &token) {
+        Some(token) => match viewer_from_token(&state.app.keys, &state.app.sessions, &token) {
             Ok(viewer) => Auth::Viewer(viewer),
             Err(_) => Auth::Invalid,
         },
@@ -107,10 +111,12 @@ pub struct GetParams {
 pub async fn graphql_get(
     State(app): State<AppState>,
     State(schema): State<AppSchema>,
+    client: Option<Extension<ClientIp>>,
     headers: HeaderMap,
     params: Result<Query<GetParams>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
     let state = HttpState { app, schema };
+    let client = client.map(|Extension(ip)| ip).unwrap_or_default();
     let Some(ty) = negotiate(&headers) else {
         return StatusCode::NOT_ACCEPTABLE.into_response();
     };
@@ -179,7 +185,7 @@ pub async fn graphql_get(
             return response;
         }
     }
-    execute(&state, &headers, ty, request).await
+    execute(&state, &headers, ty, request.data(client)).await
 }
 
 /// `POST /graphql` with an `application/json` body, or a `multipart/form-data`
@@ -191,12 +197,17 @@ pub async fn graphql_post(
 ) -> Response {
     let state = HttpState { app, schema };
     let headers = request.headers().clone();
+    let client = request
+        .extensions()
+        .get::<ClientIp>()
+        .copied()
+        .unwrap_or_default();
     let Some(ty) = negotiate(&headers) else {
         return StatusCode::NOT_ACCEPTABLE.into_response();
     };
     let content_type = crate::util::content_type(&headers);
     if content_type.as_deref() == Some("multipart/form-data") {
-        return graphql_multipart(&state, &headers, ty, request).await;
+        return graphql_multipart(&state, &headers, ty, request, client).await;
     }
     if content_type.as_deref() != Some(APPLICATION_JSON) {
         return request_error(
@@ -211,7 +222,7 @@ pub async fn graphql_post(
         Err(rejection) => return rejection.into_response(),
     };
     match parse_json_request(&body) {
-        Ok(request) => execute(&state, &headers, ty, request).await,
+        Ok(request) => execute(&state, &headers, ty, request.data(client)).await,
         Err(message) => request_error(StatusCode::BAD_REQUEST, ty, "BAD_REQUEST", &message),
     }
 }
@@ -253,6 +264,7 @@ async fn graphql_multipart(
     headers: &HeaderMap,
     ty: ResponseType,
     request: Request,
+    client: ClientIp,
 ) -> Response {
     let fail = |err: AppError| {
         err.report("graphql multipart");
@@ -274,7 +286,7 @@ async fn graphql_multipart(
         Err(message) => return request_error(StatusCode::BAD_REQUEST, ty, "BAD_REQUEST", &message),
     };
     match multipart::attach_uploads(request, received.files) {
-        Ok(request) => execute(state, headers, ty, request).await,
+        Ok(request) => execute(state, headers, ty, request.data(client)).await,
         Err(err) => fail(err),
     }
 }
@@ -328,8 +340,10 @@ fn is_request_error(err: &ServerError) -> bool {
 pub async fn graphql_ws(
     State(app): State<AppState>,
     State(schema): State<AppSchema>,
+    client: Option<Extension<ClientIp>>,
     upgrade: WebSocketUpgrade,
 ) -> Response {
+    let client = client.map(|Extension(ip)| ip).unwrap_or_default();
     let state = HttpState { app, schema };
     let config = WsConfig {
         init_timeout: std::time::Duration::from_secs(state.app.config.ws_init_timeout),
@@ -348,7 +362,7 @@ pub async fn graphql_ws(
                 state.schema,
                 protocol,
                 config,
-                move |payload| async move { on_connection_init(&app, payload) },
+                move |payload| async move { on_connection_init(&app, client, payload) },
             )
             .await
         })
@@ -357,9 +371,10 @@ pub async fn graphql_ws(
 
 /// Authenticate a socket from its `connection_init` payload: `token`,
 /// `authToken`, `Authorization` or `headers.Authorization`. The session ends
-/// (close 4403) when the token expires.
+/// (close 4403) when the token expires or `logout` revokes it.
 fn on_connection_init(
     app: &AppState,
+    client: ClientIp,
     payload: serde_json::Value,
 ) -> Result<Session, InitRejection> {
     let find = |v: &serde_json::Value, key: &str| -> Option<String> {
@@ -387,10 +402,17 @@ fn on_connection_init(
     };
     // Every field may carry `Bearer <jwt>`, not only the `Authorization` ones.
     let token = strip_bearer(&raw).unwrap_or(raw);
-    let (viewer, expiry) = viewer_and_expiry_from_token(&app.keys, &token)
+    let (viewer, expiry) = viewer_and_expiry_from_token(&app.keys, &app.sessions, &token)
         .map_err(|_| InitRejection::Unauthenticated("invalid or expired token".into()))?;
+    let revoked = app.sessions.revoked(viewer.session_id.clone());
     let mut data = Data::default();
     data.insert(app.presence.connect(&viewer.user_id));
     data.insert(Auth::Viewer(viewer));
-    Ok(Session::new(data).expiring_at(expiry))
+    data.insert(client);
+    Ok(Session::new(data)
+        .expiring_at(expiry)
+        .ending_when(async move {
+            revoked.await;
+            "Logged out".to_owned()
+        }))
 }

@@ -43,6 +43,7 @@ pub async fn create_message(
     viewer: &str,
     new: NewMessage,
 ) -> AppResult<MessageView> {
+    state.rate_limits.send_by(viewer)?;
     let row = create_row(state, viewer, &new).await?;
     store::view_of(state, viewer, row).await
 }
@@ -140,6 +141,7 @@ pub async fn send_message(
     viewer: &str,
     message_id: &str,
 ) -> AppResult<MessageView> {
+    state.rate_limits.send_by(viewer)?;
     let row = own_message(state, viewer, message_id).await?;
     match MessageStatus::from(row.status) {
         MessageStatus::UnSend => deliver(state, viewer, row).await,
@@ -158,6 +160,7 @@ pub async fn send_new_message(
     viewer: &str,
     new: NewMessage,
 ) -> AppResult<MessageView> {
+    state.rate_limits.send_by(viewer)?;
     let client_msg_id = new.client_msg_id.as_deref();
     if let Some(existing) = find_by_client_id(state, viewer, client_msg_id).await? {
         if existing.status == entity::kinds::MessageStatus::UnSend {
@@ -210,6 +213,7 @@ pub async fn resend_message(
     viewer: &str,
     message_id: &str,
 ) -> AppResult<MessageView> {
+    state.rate_limits.send_by(viewer)?;
     let row = own_message(state, viewer, message_id).await?;
     if row.status != entity::kinds::MessageStatus::Fail {
         return Err(AppError::bad_input(

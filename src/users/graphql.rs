@@ -8,6 +8,7 @@ use super::{
     types::{AuthPayload, Profile, UpdateMyProfileInput},
 };
 use crate::{
+    auth::client::ClientIp,
     graphql::context::ContextExt,
     messages::events::Event,
     realtime::{
@@ -16,7 +17,7 @@ use crate::{
     },
 };
 
-/// `register` and `login`.
+/// `register`, `login` and `logout`.
 #[derive(Default)]
 pub struct AccountMutation;
 
@@ -40,7 +41,15 @@ impl AccountMutation {
         username: String,
         password: String,
     ) -> async_graphql::Result<AuthPayload> {
-        Ok(service::login(ctx.state()?, &username, &password).await?)
+        let client = ctx.data_opt::<ClientIp>().and_then(|c| c.0);
+        Ok(service::login(ctx.state()?, &username, &password, client).await?)
+    }
+
+    /// End this token's session at once: the token is refused from now on
+    /// and its open WebSockets close with 4403. Other sessions keep working.
+    async fn logout(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
+        let viewer = ctx.viewer()?;
+        Ok(service::logout(ctx.state()?, viewer).await?)
     }
 }
 

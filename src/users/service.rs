@@ -88,7 +88,24 @@ pub async fn register(
 }
 
 /// Sign in; an unknown user and a wrong password give the same answer in about the same time.
-pub async fn login(state: &AppState, username: &str, password: &str) -> AppResult<AuthPayload> {
+///
+/// Before any hashing, the attempt counts against `client`'s address (when
+/// that limit is on) and against the account's failed logins: over either
+/// limit the answer is `RATE_LIMITED`, whatever the password (a right one is
+/// refused too, or the limit would tell a guesser when they hit). A success
+/// forgets the account's failures.
+pub async fn login(
+    state: &AppState,
+    username: &str,
+    password: &str,
+    client: Option<std::net::IpAddr>,
+) -> AppResult<AuthPayload> {
+    let limits = &state.rate_limits;
+    limits.login_attempt_from(client)?;
+    limits
+        .login_failures
+        .acquire(username)
+        .map_err(|l| l.into_error("too many failed logins for this account"))?;
     let user = if validate::user_id("username", username).is_ok() {
         users::Entity::find_by_id(username).one(&state.db).await?
     } else {
@@ -99,14 +116,47 @@ pub async fn login(state: &AppState, username: &str, password: &str) -> AppResul
         .verify(password, user.as_ref().map(|u| u.password_hash.as_str()))
         .await?;
     match user {
-        Some(user) if ok => Ok(AuthPayload {
-            token: state.keys.issue(&user.user_id)?,
-            userinfo: Profile::own(&user),
-        }),
+        Some(user) if ok => {
+            limits.login_failures.clear(username);
+            Ok(AuthPayload {
+                token: state.keys.issue(&user.user_id)?,
+                userinfo: Profile::own(&user),
+            })
+        }
         _ => Err(AppError::Unauthenticated(
             "invalid username or password".into(),
         )),
     }
+}
+
+/// End the viewer's session: its token is refused from now on (every
+/// surface) and its open sockets close with 4403. Other sessions of the user
+/// keep working. Revoked rows of expired tokens are pruned on the way.
+pub async fn logout(state: &AppState, viewer: &crate::auth::Viewer) -> AppResult<bool> {
+    use entity::revoked_sessions;
+    let now = unix_now();
+    let row = revoked_sessions::ActiveModel {
+        session_id: Set(viewer.session_id.clone()),
+        user_id: Set(viewer.user_id.clone()),
+        expires_at: Set(viewer.expires_at),
+        revoked_at: Set(now),
+    };
+    {
+        let _gate = state.write_guard().await;
+        revoked_sessions::Entity::delete_many()
+            .filter(revoked_sessions::Column::ExpiresAt.lt(now))
+            .exec(&state.db)
+            .await?;
+        revoked_sessions::Entity::insert(row)
+            .on_conflict_do_nothing_on([revoked_sessions::Column::SessionId])
+            .exec(&state.db)
+            .await?;
+    }
+    state
+        .sessions
+        .mark_revoked(&viewer.session_id, viewer.expires_at);
+    tracing::info!(user_id = %viewer.user_id, "logged out");
+    Ok(true)
 }
 
 /// The user row of an authenticated viewer (the account may have gone).

@@ -20,5 +20,6 @@ mod messaging;
 mod operation_limits;
 mod profiles;
 mod schema_drift;
+mod sessions;
 mod slow_clients;
 mod websocket;

@@ -62,6 +62,7 @@ fn make_expired_token() -> String {
         exp: now - 3600,
         iss: "imgql".into(),
         aud: "imgql".into(),
+        sid: Some("00000000-0000-7000-8000-000000000000".into()),
     };
     encode(
         &Header::default(),
