@@ -7,6 +7,7 @@ pub mod support;
 mod joining;
 mod lifecycle;
 mod live;
+mod many;
 mod messaging;
 mod muting;
 mod profile;
