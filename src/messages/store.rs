@@ -257,7 +257,7 @@ pub struct ServerMessage {
 }
 
 /// The bus topic a server-made message goes to.
-fn server_topic(kind: ConversationType, to: &str) -> Topic {
+pub(super) fn server_topic(kind: ConversationType, to: &str) -> Topic {
     match kind {
         ConversationType::System => Topic::User(to.to_owned()),
         _ => Topic::Group(to.to_owned()),
@@ -265,9 +265,9 @@ fn server_topic(kind: ConversationType, to: &str) -> Topic {
 }
 
 /// A message written in this unit, to publish after commit.
-struct Appended {
-    row: messages::Model,
-    topics: Vec<Topic>,
+pub(super) struct Appended {
+    pub(super) row: messages::Model,
+    pub(super) topics: Vec<Topic>,
 }
 
 /// One write: locks, gate and transaction held together; messages appended
@@ -280,7 +280,7 @@ pub struct UnitOfWork<'s> {
     write: WriteTx<'s>,
     order: Vec<MutexGuard<'s, ()>>,
     state: &'s AppState,
-    appended: Vec<Appended>,
+    pub(super) appended: Vec<Appended>,
 }
 
 impl<'s> UnitOfWork<'s> {

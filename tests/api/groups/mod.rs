@@ -5,6 +5,7 @@
 pub mod support;
 
 mod joining;
+mod large_changes;
 mod lifecycle;
 mod live;
 mod many;
