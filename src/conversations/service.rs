@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use entity::{channels, conversation_states, messages};
+use entity::{channels, conversation_states};
 use sea_orm::{
     sea_query::Expr, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
@@ -87,30 +87,37 @@ async fn build(
         .filter_map(|(s, _)| ConversationId::group_of(&s.conversation_id))
         .collect();
     let group_info = groups::conversation_info(state, viewer, &group_ids).await?;
-    // Last visible message of each conversation: one query.
-    let mut last_wanted = Condition::any();
-    let mut any_last = false;
-    for (s, c) in &rows {
-        let floor = match ConversationId::group_of(&s.conversation_id) {
-            Some(g) => s
-                .cleared_seq
-                .max(group_info.get(&g).map(|i| i.history_floor).unwrap_or(0)),
-            None => s.cleared_seq,
-        };
-        if c.last_seq > floor {
-            any_last = true;
-            last_wanted = last_wanted.add(
-                Condition::all()
-                    .add(messages::Column::ChannelId.eq(c.id))
-                    .add(messages::Column::Seq.eq(c.last_seq)),
-            );
-        }
-    }
-    let last_rows = if any_last {
-        messages::Entity::find()
-            .filter(last_wanted)
-            .all(&state.db)
-            .await?
+    // Last visible message of each conversation: one query, a row-value `IN`
+    // over a subquery (no condition per conversation), the hidden ones
+    // (cleared, below a history floor) dropped here.
+    let floors: HashMap<i64, i64> = rows
+        .iter()
+        .map(|(s, c)| {
+            let floor = match ConversationId::group_of(&s.conversation_id) {
+                Some(g) => s
+                    .cleared_seq
+                    .max(group_info.get(&g).map(|i| i.history_floor).unwrap_or(0)),
+                None => s.cleared_seq,
+            };
+            (c.id, floor)
+        })
+        .collect();
+    let last_rows = if rows
+        .iter()
+        .any(|(_, c)| floors.get(&c.id).is_some_and(|floor| c.last_seq > *floor))
+    {
+        store::last_messages(
+            state,
+            Condition::all().add(channels::Column::Id.is_in(rows.iter().map(|(_, c)| c.id))),
+        )
+        .await?
+        .into_iter()
+        .filter(|m| {
+            floors
+                .get(&m.channel_id)
+                .is_some_and(|floor| m.seq.is_some_and(|seq| seq > *floor))
+        })
+        .collect()
     } else {
         Vec::new()
     };

@@ -8,7 +8,7 @@
 //! the group's membership and roles, since every change to them goes through
 //! here with that lock.
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Instant};
 
 use sea_orm::DatabaseTransaction;
 
@@ -34,6 +34,13 @@ pub struct Change<'s> {
     state: &'s AppState,
     memberships: Vec<(String, Event)>,
     announce: Vec<String>,
+    /// Notices not yet written: written together (multi-row statements)
+    /// before the next tip and at commit, so the order appended is kept.
+    notices: Vec<ServerMessage>,
+    /// Notices written so far, for the timing log.
+    noticed: usize,
+    /// When the write path was taken, for the timing log.
+    started: Instant,
 }
 
 impl<'s> Change<'s> {
@@ -44,6 +51,9 @@ impl<'s> Change<'s> {
             state,
             memberships: Vec::new(),
             announce: Vec::new(),
+            notices: Vec::new(),
+            noticed: 0,
+            started: Instant::now(),
         })
     }
 
@@ -54,6 +64,7 @@ impl<'s> Change<'s> {
 
     /// Append a `TIMGroupTipElem` into the group; returns its sequence.
     pub async fn tip(&mut self, group_id: &str, tip: &GroupTipElem) -> AppResult<i64> {
+        self.write_notices().await?;
         let message = ServerMessage {
             kind: ConversationType::Group,
             to: group_id.to_owned(),
@@ -65,16 +76,28 @@ impl<'s> Change<'s> {
         Ok(row.seq.unwrap_or(0))
     }
 
-    /// Append a `TIMGroupSystemNoticeElem` into `user`'s `@TIM#SYSTEM`.
+    /// Append a `TIMGroupSystemNoticeElem` into `user`'s `@TIM#SYSTEM`
+    /// (written with the other notices of this change in a few multi-row
+    /// statements, before the next tip or at commit).
     pub async fn notice(&mut self, user: &str, notice: &GroupSystemNoticeElem) -> AppResult<()> {
-        let message = ServerMessage {
+        self.notices.push(ServerMessage {
             kind: ConversationType::System,
             to: user.to_owned(),
             from: ConversationId::SYSTEM.to_owned(),
             msg_type: MessageType::GroupSystemNoticeElem,
             payload: serde_json::to_value(notice).map_err(AppError::internal)?,
-        };
-        self.unit.append_server_message(&message).await?;
+        });
+        Ok(())
+    }
+
+    /// Write the notices appended since the last write.
+    async fn write_notices(&mut self) -> AppResult<()> {
+        if self.notices.is_empty() {
+            return Ok(());
+        }
+        let notices = std::mem::take(&mut self.notices);
+        self.unit.append_system_notices(&notices).await?;
+        self.noticed += notices.len();
         Ok(())
     }
 
@@ -115,14 +138,23 @@ impl<'s> Change<'s> {
     /// Commit, then publish: membership changes first (so streams follow the
     /// group before its tip), then tips and notices in sequence order, then
     /// the changed group. Channel locks are held until everything is published.
-    pub async fn commit(self) -> AppResult<()> {
+    pub async fn commit(mut self) -> AppResult<()> {
+        self.write_notices().await?;
         let Self {
             unit,
             state,
             memberships,
             announce,
+            noticed,
+            started,
+            ..
         } = self;
         let mut committed = unit.commit().await?;
+        tracing::debug!(
+            held_ms = started.elapsed().as_secs_f64() * 1000.0,
+            notices = noticed,
+            "group change committed"
+        );
         for (user, event) in memberships {
             committed.publish(Topic::User(user), Arc::new(event));
         }

@@ -11,7 +11,7 @@ use super::{
     queries::{load_group, member_of, require_member},
     rules::is_manager,
     types::{GroupMemberRole, GroupType, GroupView},
-    views::{build, floor_of},
+    views::{build, floor_of, GroupSet},
 };
 use crate::{
     error::{AppError, AppResult},
@@ -102,7 +102,7 @@ pub async fn conversation_info(
         .filter(groups::Column::GroupId.is_in(group_ids.iter().cloned()))
         .all(&state.db)
         .await?;
-    let built = build(state, viewer, rows).await?;
+    let built = build(state, viewer, rows, GroupSet::Listed(group_ids)).await?;
     Ok(built
         .into_iter()
         .map(|(view, last_seq)| {

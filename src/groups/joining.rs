@@ -2,7 +2,10 @@
 //! and an AVChatRoom member leaving their other rooms.
 
 use entity::{group_applications, group_members, groups, kinds::GroupApplicationStatus};
-use sea_orm::{sea_query::Expr, ColumnTrait, EntityTrait, QueryFilter, QuerySelect, Set};
+use sea_orm::{
+    sea_query::{Expr, ExprTrait, Query},
+    ColumnTrait, EntityTrait, QueryFilter, QuerySelect, Set,
+};
 
 use super::{
     lifecycle::quit_group,
@@ -84,22 +87,21 @@ async fn already_in(state: &AppState, viewer: &str, group_id: &str) -> AppResult
 
 /// One AVChatRoom at a time: leave the others (rooms the viewer owns stay).
 async fn leave_other_av_rooms(state: &AppState, viewer: &str, except: &str) -> AppResult<()> {
-    let mine: Vec<String> = group_members::Entity::find()
-        .select_only()
-        .column(group_members::Column::GroupId)
-        .filter(group_members::Column::UserId.eq(viewer))
-        .filter(group_members::Column::Role.ne(entity::kinds::GroupMemberRole::Owner))
-        .filter(group_members::Column::GroupId.ne(except))
-        .into_tuple()
-        .all(&state.db)
-        .await?;
-    if mine.is_empty() {
-        return Ok(());
-    }
+    // The rooms by a subquery on the viewer's memberships: no bind per group.
+    let mine = Query::select()
+        .column((group_members::Entity, group_members::Column::GroupId))
+        .from(group_members::Entity)
+        .and_where(Expr::col((group_members::Entity, group_members::Column::UserId)).eq(viewer))
+        .and_where(
+            Expr::col((group_members::Entity, group_members::Column::Role))
+                .ne(entity::kinds::GroupMemberRole::Owner),
+        )
+        .to_owned();
     let rooms: Vec<String> = groups::Entity::find()
         .select_only()
         .column(groups::Column::GroupId)
-        .filter(groups::Column::GroupId.is_in(mine))
+        .filter(groups::Column::GroupId.in_subquery(mine))
+        .filter(groups::Column::GroupId.ne(except))
         .filter(groups::Column::GroupType.eq(entity::kinds::GroupType::AvChatRoom))
         .into_tuple()
         .all(&state.db)

@@ -4,8 +4,11 @@
 
 use std::collections::HashMap;
 
-use entity::{channels, conversation_states, group_members, groups, messages};
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter};
+use entity::{channels, conversation_states, group_members, groups};
+use sea_orm::{
+    sea_query::{Expr, IntoColumnRef, Query, SimpleExpr},
+    ColumnTrait, Condition, EntityTrait, QueryFilter,
+};
 
 use super::{
     queries::{custom_fields, load_group},
@@ -48,77 +51,120 @@ fn base_view(row: &groups::Model, last_seq: i64, full: bool) -> GroupView {
     }
 }
 
+/// Which groups a batch of views is about, for the queries loading their parts.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum GroupSet<'a> {
+    /// These groups: a bounded list (one request's IDs or one page of a list).
+    Listed(&'a [String]),
+    /// Every group the viewer is in: selected by a subquery on the viewer's
+    /// memberships, never one bind per group (a user may be in thousands).
+    Joined,
+}
+
+impl GroupSet<'_> {
+    /// `column IN (...)` over this set's group IDs, for `viewer`.
+    fn contains(self, column: impl IntoColumnRef, viewer: &str) -> SimpleExpr {
+        use sea_orm::sea_query::ExprTrait as _;
+        match self {
+            Self::Listed(ids) => Expr::col(column).is_in(ids.iter().cloned()),
+            Self::Joined => Expr::col(column).in_subquery(
+                Query::select()
+                    .column((group_members::Entity, group_members::Column::GroupId))
+                    .from(group_members::Entity)
+                    .and_where(
+                        Expr::col((group_members::Entity, group_members::Column::UserId))
+                            .eq(viewer),
+                    )
+                    .to_owned(),
+            ),
+        }
+    }
+
+    /// `channels.id IN (the channels of this set's groups)`.
+    fn channels(self, viewer: &str) -> Condition {
+        use sea_orm::sea_query::ExprTrait as _;
+        Condition::all().add(
+            Expr::col((channels::Entity, channels::Column::Id)).in_subquery(
+                Query::select()
+                    .column((groups::Entity, groups::Column::ChannelId))
+                    .from(groups::Entity)
+                    .and_where(self.contains((groups::Entity, groups::Column::GroupId), viewer))
+                    .to_owned(),
+            ),
+        )
+    }
+}
+
 /// Groups as `viewer` sees them, each with its channel's last sequence, in a
-/// fixed number of queries (memberships, read states, channels, last messages).
+/// fixed number of queries (memberships, read states, channels, last
+/// messages) whose size does not grow with `set`.
 pub(super) async fn build(
     state: &AppState,
     viewer: &str,
     rows: Vec<groups::Model>,
+    set: GroupSet<'_>,
 ) -> AppResult<Vec<(GroupView, i64)>> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }
-    let ids: Vec<String> = rows.iter().map(|g| g.group_id.clone()).collect();
     let memberships: HashMap<String, group_members::Model> = group_members::Entity::find()
         .filter(group_members::Column::UserId.eq(viewer))
-        .filter(group_members::Column::GroupId.is_in(ids.iter().cloned()))
+        .filter(set.contains(
+            (group_members::Entity, group_members::Column::GroupId),
+            viewer,
+        ))
         .all(&state.db)
         .await?
         .into_iter()
         .map(|m| (m.group_id.clone(), m))
         .collect();
-    let read_states: HashMap<String, conversation_states::Model> =
-        conversation_states::Entity::find()
-            .filter(conversation_states::Column::UserId.eq(viewer))
-            .filter(
-                conversation_states::Column::ConversationId
-                    .is_in(ids.iter().map(|g| ConversationId::group(g).to_string())),
-            )
-            .all(&state.db)
-            .await?
-            .into_iter()
-            .filter_map(|s| Some((ConversationId::group_of(&s.conversation_id)?, s)))
-            .collect();
+    let states =
+        conversation_states::Entity::find().filter(conversation_states::Column::UserId.eq(viewer));
+    let states = match set {
+        GroupSet::Listed(ids) => states.filter(
+            conversation_states::Column::ConversationId
+                .is_in(ids.iter().map(|g| ConversationId::group(g).to_string())),
+        ),
+        GroupSet::Joined => states.filter(
+            conversation_states::Column::ConversationId.starts_with(ConversationId::GROUP_PREFIX),
+        ),
+    };
+    let read_states: HashMap<String, conversation_states::Model> = states
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .filter_map(|s| Some((ConversationId::group_of(&s.conversation_id)?, s)))
+        .collect();
     let channel_rows: HashMap<i64, channels::Model> = channels::Entity::find()
-        .filter(channels::Column::Id.is_in(rows.iter().map(|g| g.channel_id)))
+        .filter(set.channels(viewer))
         .all(&state.db)
         .await?
         .into_iter()
         .map(|c| (c.id, c))
         .collect();
-    // The newest visible message of each group the viewer is in: one query.
-    let mut wanted = Condition::any();
-    let mut any = false;
-    for row in &rows {
-        let (Some(read), Some(channel)) = (
-            read_states.get(&row.group_id),
-            channel_rows.get(&row.channel_id),
-        ) else {
-            continue;
-        };
-        if !memberships.contains_key(&row.group_id) {
-            continue;
-        }
-        let floor = read
-            .cleared_seq
-            .max(floor_of(GroupType::from(row.group_type), channel.last_seq));
-        if channel.last_seq > floor {
-            any = true;
-            wanted = wanted.add(
-                Condition::all()
-                    .add(messages::Column::ChannelId.eq(channel.id))
-                    .add(messages::Column::Seq.eq(channel.last_seq)),
-            );
-        }
-    }
-    let last_rows = if any {
-        messages::Entity::find()
-            .filter(wanted)
-            .all(&state.db)
-            .await?
-    } else {
-        Vec::new()
-    };
+    // The newest message of each group, kept where the viewer is a member
+    // and it is above their cleared point and the group's history floor.
+    let by_channel: HashMap<i64, &groups::Model> = rows.iter().map(|g| (g.channel_id, g)).collect();
+    let last_rows = store::last_messages(state, set.channels(viewer))
+        .await?
+        .into_iter()
+        .filter(|m| {
+            let Some(row) = by_channel.get(&m.channel_id) else {
+                return false;
+            };
+            let (Some(read), Some(channel), true) = (
+                read_states.get(&row.group_id),
+                channel_rows.get(&row.channel_id),
+                memberships.contains_key(&row.group_id),
+            ) else {
+                return false;
+            };
+            let floor = read
+                .cleared_seq
+                .max(floor_of(GroupType::from(row.group_type), channel.last_seq));
+            m.seq.is_some_and(|seq| seq > floor)
+        })
+        .collect();
     let last_views = store::views_of(state, viewer, last_rows).await?;
     let mut last_by_group: HashMap<String, LastMessage> = last_views
         .iter()
@@ -159,7 +205,8 @@ pub async fn views_for(
     viewer: &str,
     rows: Vec<groups::Model>,
 ) -> AppResult<Vec<GroupView>> {
-    Ok(build(state, viewer, rows)
+    let ids: Vec<String> = rows.iter().map(|g| g.group_id.clone()).collect();
+    Ok(build(state, viewer, rows, GroupSet::Listed(&ids))
         .await?
         .into_iter()
         .map(|(view, _)| view)

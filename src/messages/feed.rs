@@ -9,14 +9,14 @@ use std::{
 use entity::{channels, conversation_states, messages};
 use futures_util::stream::{self, BoxStream, StreamExt};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
-use tokio::sync::broadcast::{self, error::RecvError};
-use tokio_stream::{wrappers::BroadcastStream, StreamMap};
+use tokio::sync::broadcast::error::RecvError;
+use tokio_stream::StreamMap;
 
 use super::{conversation_id::ConversationId, events::Event, store, types::ConversationType};
 use crate::{
     conversations::types::MessageRemindType,
     error::{AppError, AppResult},
-    realtime::Topic,
+    realtime::{Subscription, SubscriptionStream, Topic},
     state::AppState,
 };
 
@@ -25,8 +25,8 @@ use crate::{
 const CATCH_UP_LIMIT: u64 = 500;
 
 struct Feed {
-    user: broadcast::Receiver<Arc<Event>>,
-    groups: StreamMap<String, BroadcastStream<Arc<Event>>>,
+    user: Subscription<Event>,
+    groups: StreamMap<String, SubscriptionStream<Event>>,
     state: AppState,
     viewer: String,
     done: bool,
@@ -91,7 +91,7 @@ pub async fn viewer_feed(
         if discard {
             discarded.insert(group_id.clone(), 0);
         }
-        groups.insert(group_id, BroadcastStream::new(rx));
+        groups.insert(group_id, rx.into_stream());
     }
     let feed = Feed {
         user,
@@ -218,8 +218,7 @@ impl Feed {
     async fn follow(&mut self, group_id: &str, since_seq: i64) -> AppResult<()> {
         if !self.groups.contains_key(group_id) {
             let rx = self.state.bus.subscribe(&Topic::Group(group_id.to_owned()));
-            self.groups
-                .insert(group_id.to_owned(), BroadcastStream::new(rx));
+            self.groups.insert(group_id.to_owned(), rx.into_stream());
         }
         let floor = self
             .delivered

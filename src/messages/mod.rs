@@ -9,6 +9,7 @@ pub mod feed;
 pub mod graphql;
 pub mod history;
 pub mod input;
+pub mod notices;
 pub mod payload;
 pub mod revoke;
 pub mod send;

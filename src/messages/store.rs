@@ -15,8 +15,8 @@ use std::{collections::HashMap, sync::Arc};
 
 use entity::{channels, conversation_states, messages};
 use sea_orm::{
-    sea_query::{Expr, OnConflict},
-    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set,
+    sea_query::{Expr, ExprTrait, OnConflict, Query},
+    ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set,
 };
 use tokio::sync::MutexGuard;
 
@@ -186,7 +186,6 @@ pub async fn ensure_system_channels(
 /// Bump the channel's counter and return the new sequence (gapless: same
 /// transaction as the insert that uses it).
 pub async fn next_seq<C: ConnectionTrait>(conn: &C, channel_id: i64, now: i64) -> AppResult<i64> {
-    use sea_orm::sea_query::ExprTrait as _;
     let updated = channels::Entity::update_many()
         .col_expr(
             channels::Column::LastSeq,
@@ -258,7 +257,7 @@ pub struct ServerMessage {
 }
 
 /// The bus topic a server-made message goes to.
-fn server_topic(kind: ConversationType, to: &str) -> Topic {
+pub(super) fn server_topic(kind: ConversationType, to: &str) -> Topic {
     match kind {
         ConversationType::System => Topic::User(to.to_owned()),
         _ => Topic::Group(to.to_owned()),
@@ -266,9 +265,9 @@ fn server_topic(kind: ConversationType, to: &str) -> Topic {
 }
 
 /// A message written in this unit, to publish after commit.
-struct Appended {
-    row: messages::Model,
-    topics: Vec<Topic>,
+pub(super) struct Appended {
+    pub(super) row: messages::Model,
+    pub(super) topics: Vec<Topic>,
 }
 
 /// One write: locks, gate and transaction held together; messages appended
@@ -281,7 +280,7 @@ pub struct UnitOfWork<'s> {
     write: WriteTx<'s>,
     order: Vec<MutexGuard<'s, ()>>,
     state: &'s AppState,
-    appended: Vec<Appended>,
+    pub(super) appended: Vec<Appended>,
 }
 
 impl<'s> UnitOfWork<'s> {
@@ -477,6 +476,33 @@ pub fn publish_message(state: &AppState, topics: &[Topic], view: &MessageView) {
     }
 }
 
+/// The newest message of each channel that `channels` (a condition on the
+/// `channels` table, e.g. an `IN (subquery)`) selects: one query, a row-value
+/// `IN` over a subquery, whatever the number of channels. Callers drop the
+/// ones hidden from their viewer (cleared or below a history floor).
+pub async fn last_messages(
+    state: &AppState,
+    channels: Condition,
+) -> AppResult<Vec<messages::Model>> {
+    let newest = Query::select()
+        .column((channels::Entity, channels::Column::Id))
+        .column((channels::Entity, channels::Column::LastSeq))
+        .from(channels::Entity)
+        .cond_where(channels)
+        .and_where(Expr::col((channels::Entity, channels::Column::LastSeq)).gt(0))
+        .to_owned();
+    Ok(messages::Entity::find()
+        .filter(
+            Expr::tuple([
+                Expr::col((messages::Entity, messages::Column::ChannelId)),
+                Expr::col((messages::Entity, messages::Column::Seq)),
+            ])
+            .in_subquery(newest),
+        )
+        .all(&state.db)
+        .await?)
+}
+
 /// One row as `viewer` sees it (loads the sender and, for C2C, the peer's read position).
 pub async fn view_of(
     state: &AppState,
@@ -499,31 +525,21 @@ pub async fn views_of(
     sender_ids.sort();
     sender_ids.dedup();
     let senders = users_service::load_users(state, &sender_ids).await?;
-    // isPeerRead: the C2C recipient's read position, one query for all channels.
-    let mut wanted: Vec<(String, String)> = rows
+    // isPeerRead: the C2C recipient's read position, one query for all
+    // channels. A C2C channel has both parties' state rows, so one bind per
+    // channel (bounded by the rows asked for) and the pair is matched here:
+    // no condition per (user, conversation) pair.
+    let mut channel_ids: Vec<i64> = rows
         .iter()
         .filter(|r| r.conversation_type == entity::kinds::ConversationType::C2c && r.seq.is_some())
-        .map(|r| {
-            (
-                r.to_id.clone(),
-                ConversationId::c2c(&r.sender_id).to_string(),
-            )
-        })
+        .map(|r| r.channel_id)
         .collect();
-    wanted.sort();
-    wanted.dedup();
+    channel_ids.sort_unstable();
+    channel_ids.dedup();
     let mut read: HashMap<(String, String), i64> = HashMap::new();
-    if !wanted.is_empty() {
-        let mut cond = sea_orm::Condition::any();
-        for (user, conv) in &wanted {
-            cond = cond.add(
-                sea_orm::Condition::all()
-                    .add(conversation_states::Column::UserId.eq(user.clone()))
-                    .add(conversation_states::Column::ConversationId.eq(conv.clone())),
-            );
-        }
+    if !channel_ids.is_empty() {
         for s in conversation_states::Entity::find()
-            .filter(cond)
+            .filter(conversation_states::Column::ChannelId.is_in(channel_ids))
             .all(&state.db)
             .await?
         {

@@ -3,15 +3,20 @@
 //! Events are addressed to topics (a user, or a group's channel), so a group
 //! message is published once and reaches every member's streams without a
 //! per-member copy. The in-process implementation keeps one broadcast channel
-//! per topic that someone listens to; a Redis implementation can map topics to
+//! per topic that someone listens to, and frees it when its last
+//! [`Subscription`] is dropped; a Redis implementation can map topics to
 //! pub/sub channels for several instances.
 
 use std::{
     collections::HashMap,
+    pin::Pin,
     sync::{Arc, Mutex},
+    task::{Context, Poll},
 };
 
-use tokio::sync::broadcast;
+use futures_util::Stream;
+use tokio::sync::broadcast::{self, error::RecvError};
+use tokio_stream::wrappers::{errors::BroadcastStreamRecvError, BroadcastStream};
 
 /// Where an event goes.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -28,13 +33,81 @@ pub enum Topic {
 pub trait EventBus<E>: Send + Sync + 'static {
     /// Deliver `event` to the current listeners of `topic` (none is fine).
     fn publish(&self, topic: Topic, event: Arc<E>);
-    /// Listen to `topic` from now on.
-    fn subscribe(&self, topic: &Topic) -> broadcast::Receiver<Arc<E>>;
+    /// Listen to `topic` from now on, until the subscription is dropped.
+    fn subscribe(&self, topic: &Topic) -> Subscription<E>;
 }
+
+/// Runs once, after the receiver it belongs to is gone.
+type ReleaseFn = Box<dyn FnOnce() + Send + Sync>;
+
+/// What a bus runs when a listener leaves (frees the topic when it was the last).
+struct Release(Option<ReleaseFn>);
+
+impl Drop for Release {
+    fn drop(&mut self) {
+        if let Some(release) = self.0.take() {
+            release();
+        }
+    }
+}
+
+/// One listener of a topic. Dropping it tells the bus, which frees the
+/// topic when nobody else listens.
+pub struct Subscription<E> {
+    // Declared before `release`: the receiver is gone when the bus counts.
+    receiver: broadcast::Receiver<Arc<E>>,
+    release: Release,
+}
+
+impl<E: Send + Sync + 'static> Subscription<E> {
+    /// A subscription over `receiver`; `release` runs after it is dropped.
+    pub fn new(
+        receiver: broadcast::Receiver<Arc<E>>,
+        release: impl FnOnce() + Send + Sync + 'static,
+    ) -> Self {
+        Self {
+            receiver,
+            release: Release(Some(Box::new(release))),
+        }
+    }
+
+    /// The next event (as [`broadcast::Receiver::recv`]).
+    pub async fn recv(&mut self) -> Result<Arc<E>, RecvError> {
+        self.receiver.recv().await
+    }
+
+    /// The events as a stream (as [`BroadcastStream`]), still releasing the
+    /// topic when dropped.
+    pub fn into_stream(self) -> SubscriptionStream<E> {
+        let Self { receiver, release } = self;
+        SubscriptionStream {
+            inner: BroadcastStream::new(receiver),
+            _release: release,
+        }
+    }
+}
+
+/// A [`Subscription`] as a stream of events.
+pub struct SubscriptionStream<E> {
+    // Declared before `_release`, for the same reason as in `Subscription`.
+    inner: BroadcastStream<Arc<E>>,
+    _release: Release,
+}
+
+impl<E: Send + Sync + 'static> Stream for SubscriptionStream<E> {
+    type Item = Result<Arc<E>, BroadcastStreamRecvError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        Pin::new(&mut self.inner).poll_next(cx)
+    }
+}
+
+/// The topic map shared between the bus and its subscriptions' releases.
+type Topics<E> = Arc<Mutex<HashMap<Topic, broadcast::Sender<Arc<E>>>>>;
 
 /// Per-topic broadcast channels inside this process.
 pub struct InProcessBus<E> {
-    topics: Mutex<HashMap<Topic, broadcast::Sender<Arc<E>>>>,
+    topics: Topics<E>,
     capacity: usize,
 }
 
@@ -42,7 +115,7 @@ impl<E> InProcessBus<E> {
     /// A bus whose listeners may fall `capacity` events behind before they lag.
     pub fn new(capacity: usize) -> Self {
         Self {
-            topics: Mutex::new(HashMap::new()),
+            topics: Arc::new(Mutex::new(HashMap::new())),
             capacity: capacity.max(1),
         }
     }
@@ -63,6 +136,20 @@ impl<E> InProcessBus<E> {
     }
 }
 
+/// Forget `topic` if nobody listens to it any more (one map lookup).
+fn release_topic<E>(topics: &Mutex<HashMap<Topic, broadcast::Sender<Arc<E>>>>, topic: &Topic) {
+    let mut topics = match topics.lock() {
+        Ok(guard) => guard,
+        Err(poisoned) => poisoned.into_inner(),
+    };
+    if topics
+        .get(topic)
+        .is_some_and(|sender| sender.receiver_count() == 0)
+    {
+        topics.remove(topic);
+    }
+}
+
 impl<E: Send + Sync + 'static> EventBus<E> for InProcessBus<E> {
     fn publish(&self, topic: Topic, event: Arc<E>) {
         let Ok(mut topics) = self.topics.lock() else {
@@ -76,14 +163,56 @@ impl<E: Send + Sync + 'static> EventBus<E> for InProcessBus<E> {
         }
     }
 
-    fn subscribe(&self, topic: &Topic) -> broadcast::Receiver<Arc<E>> {
-        let mut topics = match self.topics.lock() {
-            Ok(guard) => guard,
-            Err(poisoned) => poisoned.into_inner(),
+    fn subscribe(&self, topic: &Topic) -> Subscription<E> {
+        let receiver = {
+            let mut topics = match self.topics.lock() {
+                Ok(guard) => guard,
+                Err(poisoned) => poisoned.into_inner(),
+            };
+            topics
+                .entry(topic.clone())
+                .or_insert_with(|| broadcast::channel(self.capacity_of(topic)).0)
+                .subscribe()
         };
-        topics
-            .entry(topic.clone())
-            .or_insert_with(|| broadcast::channel(self.capacity_of(topic)).0)
-            .subscribe()
+        let topics = Arc::clone(&self.topics);
+        let topic = topic.clone();
+        Subscription::new(receiver, move || release_topic(&topics, &topic))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use futures_util::StreamExt;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn topics_are_freed_when_their_last_listener_leaves() {
+        let bus: InProcessBus<u32> = InProcessBus::new(8);
+        let first = bus.subscribe(&Topic::Group("g1".into()));
+        let second = bus.subscribe(&Topic::Group("g1".into()));
+        let user = bus.subscribe(&Topic::User("alice".into()));
+        let mut streamed = bus.subscribe(&Topic::Group("g2".into())).into_stream();
+        assert_eq!(bus.topic_count(), 3);
+
+        drop(first);
+        assert_eq!(bus.topic_count(), 3, "g1 still has a listener");
+        bus.publish(Topic::Group("g2".into()), Arc::new(7));
+        assert_eq!(
+            streamed.next().await.and_then(Result::ok),
+            Some(Arc::new(7))
+        );
+
+        drop(second);
+        drop(user);
+        assert_eq!(bus.topic_count(), 1);
+        drop(streamed);
+        assert_eq!(bus.topic_count(), 0);
+
+        let mut again = bus.subscribe(&Topic::Group("g1".into()));
+        bus.publish(Topic::Group("g1".into()), Arc::new(1));
+        assert_eq!(again.recv().await.ok(), Some(Arc::new(1)));
+        drop(again);
+        assert_eq!(bus.topic_count(), 0);
     }
 }

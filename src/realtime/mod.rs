@@ -7,5 +7,5 @@ pub mod locks;
 pub mod presence;
 pub mod stream;
 
-pub use bus::{EventBus, InProcessBus, Topic};
+pub use bus::{EventBus, InProcessBus, Subscription, SubscriptionStream, Topic};
 pub use presence::{Presence, PresenceGuard};

@@ -5,8 +5,10 @@
 pub mod support;
 
 mod joining;
+mod large_changes;
 mod lifecycle;
 mod live;
+mod many;
 mod messaging;
 mod muting;
 mod profile;
