@@ -100,7 +100,10 @@ mod tests {
                 413,
             ),
             (
-                AppError::RateLimited { message: text(), retry_after_ms: 1 },
+                AppError::RateLimited {
+                    message: text(),
+                    retry_after_ms: 1,
+                },
                 "RATE_LIMITED",
                 429,
                 429,

@@ -53,6 +53,11 @@ async fn forty_set_message_read_calls_tell_the_peer_once() {
     assert_eq!(update["unreadCount"], 0);
     // A new message and one more read: the next receipt is for sequence 2.
     send_text(&app, &alice, "bob", "marker").await;
+    // Bob's own sessions: the marker's arrival (waited for before reading, since
+    // the update shows the conversation as it is when delivered), then its read;
+    // no repeats of the first read in between.
+    let arrived = bob_ws.next_data("conv").await["conversationUpdated"].clone();
+    assert_eq!(arrived["unreadCount"], 1, "{arrived}");
     app.gql_ok(
         Some(&bob),
         "mutation { setMessageRead(conversationID: \"C2Calice\") { conversationID } }",
@@ -61,9 +66,6 @@ async fn forty_set_message_read_calls_tell_the_peer_once() {
     .await;
     let next = alice_ws.next_data("read").await["messageReadByPeer"].clone();
     assert_eq!(next["sequence"], 2, "no repeated receipt came before it");
-    // Bob's own sessions: the marker's arrival, then its read; no repeats of the first read.
-    let arrived = bob_ws.next_data("conv").await["conversationUpdated"].clone();
-    assert_eq!(arrived["unreadCount"], 1, "{arrived}");
     let read = bob_ws.next_data("conv").await["conversationUpdated"].clone();
     assert_eq!(read["unreadCount"], 0, "{read}");
 }
