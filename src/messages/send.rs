@@ -2,11 +2,14 @@
 //! created message, or create-and-send), `resendMessage`, with `clientMsgID`
 //! idempotency. Every send goes through the store's [`UnitOfWork`].
 
+use std::sync::Arc;
+
 use entity::{conversation_states, messages};
 use sea_orm::{sea_query::Expr, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set};
 
 use super::{
     compose,
+    events::Event,
     input::NewMessage,
     store::{self, UnitOfWork},
     targets::{self, SendTarget},
@@ -16,6 +19,7 @@ use super::{
 use crate::{
     error::{AppError, AppResult},
     files::service as files,
+    realtime::Topic,
     state::AppState,
     users::service as users_service,
     util::unix_now,
@@ -193,18 +197,35 @@ pub async fn send_new_message(
         return store::view_of(state, viewer, first).await;
     };
     record_send(unit.tx(), &sent, &target, &file_ids).await?;
-    publish_own(unit, viewer).await
+    publish_own(unit, viewer, &target).await
 }
 
 /// Commit a unit holding one user message, publish it, and return it as its
-/// sender sees it.
-async fn publish_own(unit: UnitOfWork<'_>, viewer: &str) -> AppResult<MessageView> {
+/// sender sees it. Sending marks the conversation read for the sender, so a
+/// C2C peer is told, as `setMessageRead` tells them.
+async fn publish_own(
+    unit: UnitOfWork<'_>,
+    viewer: &str,
+    target: &SendTarget,
+) -> AppResult<MessageView> {
     let mut committed = unit.commit().await?;
-    committed
+    let view = committed
         .publish_messages(viewer)
         .await?
         .pop()
-        .ok_or_else(|| AppError::internal("no view of a published message"))
+        .ok_or_else(|| AppError::internal("no view of a published message"))?;
+    if target.kind == ConversationType::C2c && target.to != viewer {
+        committed.publish(
+            Topic::User(target.to.clone()),
+            Arc::new(Event::PeerRead {
+                reader: viewer.to_owned(),
+                peer: target.to.clone(),
+                sequence: view.sequence,
+                time: view.time,
+            }),
+        );
+    }
+    Ok(view)
 }
 
 /// Retry a message whose send failed.
@@ -264,7 +285,7 @@ async fn deliver(state: &AppState, viewer: &str, row: messages::Model) -> AppRes
         return store::view_of(state, viewer, current).await;
     };
     record_send(unit.tx(), &sent, &target, &file_ids).await?;
-    publish_own(unit, viewer).await
+    publish_own(unit, viewer, &target).await
 }
 
 /// The rest of a send inside its transaction: participants' state rows and file links.

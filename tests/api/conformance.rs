@@ -209,3 +209,38 @@ async fn requests_that_cannot_run_follow_the_accepted_media_type() {
         assert!(!codes(&body).is_empty(), "{body}");
     }
 }
+
+#[tokio::test]
+async fn sending_marks_the_conversation_read_and_tells_the_peer() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    let bob = app.register("bob").await;
+    send_text(&app, &bob, "alice", "hello alice").await;
+    let mut bob_ws = crate::helpers::WsClient::with_token(&app, &bob).await;
+    bob_ws
+        .subscribe(
+            "read",
+            "subscription { messageReadByPeer { conversationID sequence } }",
+            json!({}),
+        )
+        .await;
+    bob_ws.settle().await;
+    let reply = send_text(&app, &alice, "bob", "hi bob").await;
+    let receipt = bob_ws.next_data("read").await["messageReadByPeer"].clone();
+    assert_eq!(
+        receipt,
+        json!({ "conversationID": "C2Calice", "sequence": reply["sequence"] })
+    );
+    let (_, body) = post(
+        &app,
+        Some(&bob),
+        json!({ "query": "{ getMessageList(conversationID: \"C2Calice\") { messageList { from isPeerRead } } }" }),
+    )
+    .await;
+    let list = body["data"]["getMessageList"]["messageList"].clone();
+    assert_eq!(
+        list[0],
+        json!({ "from": "bob", "isPeerRead": true }),
+        "{body}"
+    );
+}
