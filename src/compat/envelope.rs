@@ -84,9 +84,16 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for CompatJson<T> {
             }
             &bytes[..]
         };
-        serde_json::from_slice(text)
+        // The path of what failed, so the error names the field
+        // (`adminForbidType: unknown variant ...`), not just the body.
+        let mut json = serde_json::Deserializer::from_slice(text);
+        serde_path_to_error::deserialize(&mut json)
             .map(CompatJson)
-            .map_err(|e| AppError::bad_input("body", e).into())
+            .map_err(|e| {
+                let path = e.path().to_string();
+                let field = if path == "." { "body" } else { path.as_str() };
+                AppError::bad_input(field, e.into_inner()).into()
+            })
     }
 }
 

@@ -146,6 +146,9 @@ async fn store_upload(
 ) -> AppResult<UploadedFile> {
     let staged = upload.file;
     let size = staged.size();
+    if size == 0 {
+        return Err(AppError::bad_input("file", "must not be empty"));
+    }
     // Others of the viewer's uploads may have been stored while this one arrived.
     quota::check_room(state, &state.db, viewer, size).await?;
     let mut detected = media::detect(staged.head());

@@ -268,3 +268,19 @@ async fn compat_profile_routes_accept_the_seed_shapes() {
         "failed updates changed nothing"
     );
 }
+
+#[tokio::test]
+async fn a_compat_enum_error_names_its_field() {
+    let app = spawn_app().await;
+    let token = app.register("alice").await;
+    let (status, body) = app
+        .compat(
+            Some(&token),
+            "/user/updateMyProfile",
+            serde_json::json!({ "adminForbidType": "NoSuchType" }),
+        )
+        .await;
+    assert_eq!((status, body["code"].as_i64()), (400, Some(400)), "{body}");
+    let msg = body["msg"].as_str().unwrap_or("");
+    assert!(msg.starts_with("adminForbidType: "), "{msg}");
+}

@@ -192,3 +192,33 @@ async fn only_upload_routes_accept_bodies_over_the_json_limit() {
         .expect("send");
     assert_eq!(resp.status(), 413);
 }
+
+#[tokio::test]
+async fn an_empty_file_is_refused_as_bad_input_on_both_surfaces() {
+    let app = spawn_app().await;
+    let token = app.register("alice").await;
+    let resp = super::support::gql_upload_raw(&app, Some(&token), "empty.txt", Vec::new()).await;
+    let body: serde_json::Value = resp.json().await.expect("json");
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{body}"
+    );
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("file:")),
+        "{body}"
+    );
+    let (status, envelope) =
+        super::support::compat_upload(&app, Some(&token), "empty.txt", Vec::new()).await;
+    assert_eq!(
+        (status, envelope["code"].as_i64()),
+        (400, Some(400)),
+        "{envelope}"
+    );
+    assert!(
+        super::support::stored_names(&app).is_empty(),
+        "nothing stored: {:?}",
+        super::support::stored_names(&app)
+    );
+}
