@@ -482,3 +482,49 @@ mod tests {
         assert!(scan.feed(&endless).is_err());
     }
 }
+
+/// Most bytes of a refused upload that are read (and dropped) before the
+/// refusal is sent.
+pub const REFUSED_BODY_DRAIN_BYTES: u64 = 1024 * 1024;
+
+/// How long draining a refused upload may take.
+const REFUSED_BODY_DRAIN_TIME: Duration = Duration::from_secs(10);
+
+/// Read and drop the body of a refused upload when it is small, so that a
+/// client that sends its whole body before reading the answer (Node's `fetch`
+/// with `FormData`, chunked) reads the error instead of meeting a closed
+/// socket. Returns whether the body was read to its end; when it was not
+/// (over [`REFUSED_BODY_DRAIN_BYTES`] or too slow), the answer must close the
+/// connection.
+pub async fn drain_refused(headers: &HeaderMap, body: Body) -> bool {
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > REFUSED_BODY_DRAIN_BYTES) {
+        return false;
+    }
+    let mut stream = body.into_data_stream();
+    let drain = async {
+        let mut read = 0u64;
+        while let Some(chunk) = stream.next().await {
+            let Ok(chunk) = chunk else { return false };
+            read += chunk.len() as u64;
+            if read > REFUSED_BODY_DRAIN_BYTES {
+                return false;
+            }
+        }
+        true
+    };
+    tokio::time::timeout(REFUSED_BODY_DRAIN_TIME, drain)
+        .await
+        .unwrap_or(false)
+}
+
+/// Mark `response` to close its connection (a refused body left unread).
+pub fn close_connection(mut response: axum::response::Response) -> axum::response::Response {
+    response.headers_mut().insert(
+        header::CONNECTION,
+        header::HeaderValue::from_static("close"),
+    );
+    response
+}

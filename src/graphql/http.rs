@@ -271,9 +271,14 @@ async fn graphql_multipart(
         request_error(err.status(), ty, err.code(), &err.message())
     };
     let Auth::Viewer(viewer) = auth_from(state, headers) else {
-        return fail(AppError::Unauthenticated(
+        let refused = fail(AppError::Unauthenticated(
             "uploads need a valid token: send `token` or `Authorization: Bearer`".into(),
         ));
+        return if multipart::drain_refused(headers, request.into_body()).await {
+            refused
+        } else {
+            multipart::close_connection(refused)
+        };
     };
     let body = request.into_body();
     let received =

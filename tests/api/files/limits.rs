@@ -12,7 +12,7 @@ use crate::{
         compat_upload, gql_upload, gql_upload_raw, png, post_gql_form, stored_names,
         wait_for_empty_files_dir, UPLOAD,
     },
-    helpers::{spawn_app, spawn_app_with},
+    helpers::{spawn_app, spawn_app_with, TestApp},
 };
 
 #[tokio::test]
@@ -221,4 +221,94 @@ async fn an_empty_file_is_refused_as_bad_input_on_both_surfaces() {
         "nothing stored: {:?}",
         super::support::stored_names(&app)
     );
+}
+
+/// Send a chunked multipart upload with no token over raw TCP, the whole body
+/// before reading (as Node's `fetch` with `FormData` does); returns the answer.
+async fn refused_chunked_upload(app: &TestApp, path: &str, body_bytes: usize) -> String {
+    use tokio::io::AsyncReadExt;
+    let mut socket = tokio::net::TcpStream::connect(app.addr)
+        .await
+        .expect("connect");
+    let boundary = "XyZboundary";
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: multipart/form-data; boundary={boundary}\r\nTransfer-Encoding: chunked\r\n\r\n",
+        app.addr
+    );
+    socket.write_all(head.as_bytes()).await.expect("head");
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.bin\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend(std::iter::repeat_n(b'a', body_bytes));
+    body.extend(format!("\r\n--{boundary}--\r\n").into_bytes());
+    for chunk in body.chunks(8 * 1024) {
+        let framed = [
+            format!("{:x}\r\n", chunk.len()).into_bytes(),
+            chunk.to_vec(),
+            b"\r\n".to_vec(),
+        ]
+        .concat();
+        socket
+            .write_all(&framed)
+            .await
+            .expect("the server reads a small refused body instead of closing on it");
+        socket.flush().await.expect("flush");
+        tokio::task::yield_now().await;
+    }
+    socket.write_all(b"0\r\n\r\n").await.expect("last chunk");
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        let mut buf = [0u8; 4096];
+        loop {
+            match socket.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    answer.extend_from_slice(&buf[..n]);
+                    if answer.windows(4).any(|w| w == b"\r\n\r\n") && answer.ends_with(b"}") {
+                        break;
+                    }
+                }
+            }
+        }
+    })
+    .await;
+    assert!(read.is_ok(), "an answer arrives");
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+#[tokio::test]
+async fn a_small_refused_upload_is_read_before_its_answer_on_both_surfaces() {
+    let app = spawn_app().await;
+    let compat = refused_chunked_upload(&app, "/file/upload", 300 * 1024).await;
+    assert!(compat.starts_with("HTTP/1.1 401"), "{compat}");
+    assert!(compat.contains("\"code\":70001"), "{compat}");
+    let graphql = refused_chunked_upload(&app, "/graphql", 300 * 1024).await;
+    assert!(graphql.starts_with("HTTP/1.1 401"), "{graphql}");
+    assert!(graphql.contains("UNAUTHENTICATED"), "{graphql}");
+}
+
+#[tokio::test]
+async fn a_large_refused_upload_is_answered_at_once_and_the_connection_closed() {
+    use tokio::io::AsyncReadExt;
+    let app = spawn_app().await;
+    let mut socket = tokio::net::TcpStream::connect(app.addr)
+        .await
+        .expect("connect");
+    let head = format!(
+        "POST /file/upload HTTP/1.1\r\nHost: {}\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: {}\r\n\r\n",
+        app.addr,
+        8 * 1024 * 1024
+    );
+    socket.write_all(head.as_bytes()).await.expect("head");
+    // No body at all: the answer must come without it.
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        socket.read_to_end(&mut answer),
+    )
+    .await;
+    let answer = String::from_utf8_lossy(&answer).to_ascii_lowercase();
+    assert!(answer.starts_with("http/1.1 401"), "{answer}");
+    assert!(answer.contains("connection: close"), "{answer}");
 }
