@@ -460,29 +460,6 @@ pub async fn receive_file(
     upload.ok_or_else(|| AppError::bad_input(field_name, "is required"))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn part_headers_are_bounded_and_content_is_not() {
-        let mut scan = PartHeaderScan::new("b");
-        let content = vec![b'x'; 4 * MAX_PART_HEADER_BYTES];
-        let mut body = b"--b\r\nContent-Disposition: form-data; name=\"f\"\r\n\r\n".to_vec();
-        body.extend(&content);
-        body.extend(b"\r\n--b\r\nX: y\r\n\r\nz\r\n--b--\r\n");
-        body.extend(&content);
-        // Fed byte by byte: matches carry across chunk borders.
-        for b in &body {
-            assert!(scan.feed(std::slice::from_ref(b)).is_ok());
-        }
-        let mut scan = PartHeaderScan::new("b");
-        let mut endless = b"--b\r\nX: ".to_vec();
-        endless.extend(vec![b'a'; MAX_PART_HEADER_BYTES]);
-        assert!(scan.feed(&endless).is_err());
-    }
-}
-
 /// Most bytes of a refused upload that are read (and dropped) before the
 /// refusal is sent.
 pub const REFUSED_BODY_DRAIN_BYTES: u64 = 1024 * 1024;
@@ -527,4 +504,27 @@ pub fn close_connection(mut response: axum::response::Response) -> axum::respons
         header::HeaderValue::from_static("close"),
     );
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn part_headers_are_bounded_and_content_is_not() {
+        let mut scan = PartHeaderScan::new("b");
+        let content = vec![b'x'; 4 * MAX_PART_HEADER_BYTES];
+        let mut body = b"--b\r\nContent-Disposition: form-data; name=\"f\"\r\n\r\n".to_vec();
+        body.extend(&content);
+        body.extend(b"\r\n--b\r\nX: y\r\n\r\nz\r\n--b--\r\n");
+        body.extend(&content);
+        // Fed byte by byte: matches carry across chunk borders.
+        for b in &body {
+            assert!(scan.feed(std::slice::from_ref(b)).is_ok());
+        }
+        let mut scan = PartHeaderScan::new("b");
+        let mut endless = b"--b\r\nX: ".to_vec();
+        endless.extend(vec![b'a'; MAX_PART_HEADER_BYTES]);
+        assert!(scan.feed(&endless).is_err());
+    }
 }
