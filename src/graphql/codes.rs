@@ -85,6 +85,14 @@ fn tag_execution_errors(mut response: Response) -> Response {
     response
 }
 
+/// The engine checks the directives-per-field limit while parsing; a document
+/// over it is well formed, and is refused like the other operation limits.
+/// (Its recursion limit stays a parse failure: the parser itself stops there.)
+fn is_limit_refusal(err: &ServerError) -> bool {
+    err.message
+        .starts_with("The number of directives on the field")
+}
+
 #[async_graphql::async_trait::async_trait]
 impl Extension for ErrorCodes {
     async fn parse_query(
@@ -94,9 +102,14 @@ impl Extension for ErrorCodes {
         variables: &Variables,
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
-        next.run(ctx, query, variables)
-            .await
-            .map_err(|e| with_code(e, "GRAPHQL_PARSE_FAILED"))
+        next.run(ctx, query, variables).await.map_err(|e| {
+            let code = if is_limit_refusal(&e) {
+                "GRAPHQL_VALIDATION_FAILED"
+            } else {
+                "GRAPHQL_PARSE_FAILED"
+            };
+            with_code(e, code)
+        })
     }
 
     async fn validation(

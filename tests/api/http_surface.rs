@@ -92,6 +92,11 @@ async fn other_content_types_get_415() {
         .await
         .expect("send");
     assert_eq!(resp.status(), 415);
+    let body: Value = resp.json().await.expect("json");
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "UNSUPPORTED_MEDIA_TYPE",
+        "{body}"
+    );
 }
 
 #[tokio::test]
@@ -105,6 +110,8 @@ async fn get_runs_queries_but_refuses_mutations_with_405_and_allow() {
         .await
         .expect("send");
     assert_eq!(resp.status(), 200);
+    let body: Value = resp.json().await.expect("json");
+    assert_eq!(body, json!({ "data": { "__typename": "Query" } }));
     let resp = app
         .http
         .get(app.url("/graphql"))
@@ -117,6 +124,11 @@ async fn get_runs_queries_but_refuses_mutations_with_405_and_allow() {
         .expect("send");
     assert_eq!(resp.status(), 405);
     assert_eq!(resp.headers()["allow"], "POST");
+    let body: Value = resp.json().await.expect("json");
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "METHOD_NOT_ALLOWED",
+        "{body}"
+    );
 }
 
 #[tokio::test]
@@ -134,8 +146,8 @@ async fn depth_complexity_and_body_size_are_limited() {
     );
     let many_directives = "{ __typename @skip(if: false) @skip(if: false) @skip(if: false) @skip(if: false) @skip(if: false) @skip(if: false) @skip(if: false) @skip(if: false) @skip(if: false) }";
     let body = app.gql(None, many_directives, json!({})).await;
-    assert!(
-        body["errors"][0]["extensions"]["code"].is_string(),
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED",
         "{body}"
     );
     let huge = "x".repeat(2 * 1024 * 1024);
@@ -147,29 +159,31 @@ async fn depth_complexity_and_body_size_are_limited() {
         .await
         .expect("send");
     assert_eq!(resp.status(), 413);
+    let body: Value = resp.json().await.expect("json");
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "PAYLOAD_TOO_LARGE",
+        "{body}"
+    );
 }
 
 #[tokio::test]
 async fn health_readiness_and_cors() {
     let app = spawn_app().await;
-    assert_eq!(
-        app.http
-            .get(app.url("/healthz"))
-            .send()
-            .await
-            .expect("send")
-            .status(),
-        200
-    );
-    assert_eq!(
-        app.http
-            .get(app.url("/readyz"))
-            .send()
-            .await
-            .expect("send")
-            .status(),
-        200
-    );
+    for (path, body) in [
+        ("/healthz", json!({ "status": "ok" })),
+        ("/readyz", json!({ "status": "ready" })),
+    ] {
+        let resp = app.http.get(app.url(path)).send().await.expect("send");
+        assert_eq!(resp.status(), 200, "{path}");
+        assert!(
+            resp.headers()["content-type"]
+                .to_str()
+                .unwrap_or("")
+                .starts_with("application/json"),
+            "{path}"
+        );
+        assert_eq!(resp.json::<Value>().await.expect("json"), body, "{path}");
+    }
     let resp = app
         .http
         .request(reqwest::Method::OPTIONS, app.url("/graphql"))
@@ -182,7 +196,7 @@ async fn health_readiness_and_cors() {
         .send()
         .await
         .expect("send");
-    assert!(resp.status().is_success());
+    assert_eq!(resp.status(), 200);
     assert_eq!(resp.headers()["access-control-allow-origin"], "*");
 }
 
@@ -222,8 +236,8 @@ async fn every_resolver_error_carries_a_code() {
             json!({ "l": 5 }),
         )
         .await;
-    assert!(
-        body["errors"][0]["extensions"]["code"].is_string(),
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED",
         "{body}"
     );
     let body = app

@@ -2,7 +2,9 @@
 
 use serde_json::{json, Value};
 
-use crate::helpers::{history, send_query, send_text, spawn_app, spawn_app_with, MSG_FIELDS};
+use crate::helpers::{
+    history, send_query, send_text, spawn_app, spawn_app_with, WsClient, MSG_FIELDS,
+};
 
 #[tokio::test]
 async fn a_sent_text_has_every_message_field_from_each_side() {
@@ -166,8 +168,8 @@ async fn bad_input_is_refused_and_stores_nothing() {
     let body = app
         .gql(Some(&alice), &q, json!({ "m": { "to": "bob", "conversationType": "C2C", "payload": { "text": { "text": "x" }, "face": { "index": 1 } } } }))
         .await;
-    assert!(
-        body["errors"][0]["extensions"]["code"].is_string(),
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED",
         "{body}"
     );
     let page = history(&app, &alice, "C2Cbob", 15, None).await;
@@ -306,6 +308,18 @@ async fn client_msg_id_makes_sends_idempotent_even_when_concurrent() {
     let app = spawn_app().await;
     let alice = app.register("alice").await;
     let bob = app.register("bob").await;
+    // Bob and another session of alice's watch the conversation.
+    let received = "subscription($c: String) { messageReceived(conversationID: $c) { ID payload { ... on TextElem { text } } } }";
+    let mut bob_ws = WsClient::with_token(&app, &bob).await;
+    bob_ws
+        .subscribe("m", received, json!({ "c": "C2Calice" }))
+        .await;
+    bob_ws.settle().await;
+    let mut alice_ws = WsClient::with_token(&app, &alice).await;
+    alice_ws
+        .subscribe("m", received, json!({ "c": "C2Cbob" }))
+        .await;
+    alice_ws.settle().await;
     let q = send_query();
     let vars = json!({ "m": { "to": "bob", "conversationType": "C2C", "clientMsgID": "c-1", "payload": { "text": { "text": "once" } } } });
     let mut handles = Vec::new();
@@ -328,8 +342,25 @@ async fn client_msg_id_makes_sends_idempotent_even_when_concurrent() {
     }
     ids.dedup();
     assert_eq!(ids.len(), 1, "every retry returns the first message");
+    // One live delivery each: the marker sent after every retry has answered
+    // comes right after it (a conversation is delivered in order).
+    let marker = send_text(&app, &alice, "bob", "marker").await;
+    for ws in [&mut bob_ws, &mut alice_ws] {
+        let first = ws.next_data("m").await["messageReceived"].clone();
+        assert_eq!(
+            first,
+            json!({ "ID": ids[0], "payload": { "text": "once" } })
+        );
+        let next = ws.next_data("m").await["messageReceived"].clone();
+        assert_eq!(
+            next,
+            json!({ "ID": marker["ID"], "payload": { "text": "marker" } }),
+            "one delivery, then the marker"
+        );
+    }
     let page = history(&app, &bob, "C2Calice", 15, None).await;
-    assert_eq!(page["messageList"].as_array().map(Vec::len), Some(1));
+    assert_eq!(page["messageList"].as_array().map(Vec::len), Some(2));
+    assert_eq!(page["messageList"][0]["ID"], ids[0]);
     assert_eq!(
         page["messageList"][0]["clientMsgID"],
         Value::Null,
@@ -482,13 +513,14 @@ async fn revoke_rules_and_the_emptied_payload() {
         list["getConversationList"][0]["lastMessage"]["isRevoked"],
         true
     );
-    let (_, body) = app
+    let (status, body) = app
         .compat(
             Some(&bob2),
             "/message/getMessageList",
             json!({ "conversationID": "C2Calice" }),
         )
         .await;
+    assert_eq!((status, body["code"].clone()), (200, json!(0)), "{body}");
     assert_eq!(body["data"][0]["message"]["payload"], json!({}));
 }
 
@@ -515,7 +547,7 @@ async fn compat_message_routes_follow_the_seed() {
         let (status, body) = app
             .compat(Some(&alice), "/message/createMessage", json!({ "to": "bob", "conversationType": "C2C", "priority": "Normal", "payload": payload }))
             .await;
-        assert_eq!(status, 200, "{body}");
+        assert_eq!((status, body["code"].clone()), (200, json!(0)), "{body}");
         assert_eq!(body["data"]["type"], kind);
         assert_eq!(body["data"]["status"], "unSend");
         ids.push(body["data"]["ID"].clone());
@@ -524,12 +556,13 @@ async fn compat_message_routes_follow_the_seed() {
         let (status, body) = app
             .compat(Some(&alice), "/message/sendMessage", json!({ "ID": id }))
             .await;
-        assert_eq!(status, 200, "{body}");
+        assert_eq!((status, body["code"].clone()), (200, json!(0)), "{body}");
         assert_eq!(body["data"]["message"]["status"], "success");
     }
     let (_, body) = app
         .compat(Some(&alice), "/message/sendMessage", json!({ "message": { "to": "bob", "conversationType": "C2C", "priority": "High", "payload": { "message": { "ID": ids[0] } } } }))
         .await;
+    assert_eq!(body["code"], 0, "{body}");
     assert_eq!(
         body["data"]["message"]["type"], "TIMTextElem",
         "forward by message object"
@@ -538,6 +571,7 @@ async fn compat_message_routes_follow_the_seed() {
     let (_, body) = app
         .compat(Some(&alice), "/message/sendMessage", json!({ "message": { "to": "bob", "conversationType": "C2C", "priority": "Normal", "payload": { "messageList": [ids[0], ids[1]], "title": "t", "compatibleText": "c" } } }))
         .await;
+    assert_eq!(body["code"], 0, "{body}");
     assert_eq!(body["data"]["message"]["type"], "TIMRelayElem");
     assert_eq!(
         body["data"]["message"]["payload"]["messageList"][0]["payload"]["text"],
@@ -551,7 +585,7 @@ async fn compat_message_routes_follow_the_seed() {
             json!({ "conversationID": "C2Calice", "count": 3 }),
         )
         .await;
-    assert_eq!(status, 200);
+    assert_eq!((status, body["code"].clone()), (200, json!(0)), "{body}");
     let list = body["data"].as_array().expect("data is the seed's list");
     assert_eq!(list.len(), 3);
     assert!(list
@@ -566,25 +600,28 @@ async fn compat_message_routes_follow_the_seed() {
             json!({ "conversationID": "C2Calice" }),
         )
         .await;
-    assert_eq!((status, body["data"].clone()), (200, json!({})));
+    assert_eq!(
+        (status, body["code"].clone(), body["data"].clone()),
+        (200, json!(0), json!({}))
+    );
 
     // Errors carry TIM's codes.
     let (status, body) = app
         .compat(Some(&alice), "/message/createMessage", json!({ "to": "ghost", "conversationType": "C2C", "priority": "Normal", "payload": { "text": "x" } }))
         .await;
     assert_eq!((status, body["code"].clone()), (404, json!(404)));
-    let (status, _) = app
+    let (status, body) = app
         .compat(Some(&alice), "/message/createMessage", json!({ "to": "bob", "conversationType": "C2C", "payload": { "text": "x" }, "bogus": 1 }))
         .await;
-    assert_eq!(status, 400);
-    let (status, _) = app
+    assert_eq!((status, body["code"].clone()), (400, json!(400)), "{body}");
+    let (status, body) = app
         .compat(
             Some(&alice),
             "/message/createMessage",
             json!({ "to": "bob", "conversationType": "C2C", "payload": { "unknownKind": 1 } }),
         )
         .await;
-    assert_eq!(status, 400);
+    assert_eq!((status, body["code"].clone()), (400, json!(400)), "{body}");
     let (status, body) = app
         .compat(
             None,

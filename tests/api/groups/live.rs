@@ -2,11 +2,11 @@
 //! subscriptions, `groupUpdated`, and fan-out to many members.
 
 use futures_util::future::join_all;
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::{
     groups::support::{
-        add, conversation, create_group, send_group_text, texts, Listener, REMOVE, UPDATE,
+        add, conversation, create_group, history, send_group_text, texts, Listener, REMOVE, UPDATE,
     },
     helpers::{compat_err, compat_ok, err, ok, seed_users, spawn_app, WsClient},
 };
@@ -25,8 +25,9 @@ async fn remind_types_control_live_delivery_and_unread_counts() {
         set["setMessageRemindType"]["selfInfo"]["messageRemindType"],
         "Discard"
     );
+    // (Nothing can mark the group's stream while it is discarded; below, the
+    // first message after Discard is switched off shows nothing came before.)
     send_group_text(&app, owner, "g", "discarded").await;
-    live.expect_silence().await;
     let conv = conversation(&app, mia, "GROUPg").await;
     assert_eq!(
         (
@@ -43,7 +44,6 @@ async fn remind_types_control_live_delivery_and_unread_counts() {
     // A subscription opened while discarding discards too.
     let mut later = Listener::open(&app, mia, "mia").await;
     send_group_text(&app, owner, "g", "still discarded").await;
-    later.expect_silence().await;
     // AcceptNotNotify: delivered live, not counted.
     let data = compat_ok(
         &app,
@@ -56,13 +56,17 @@ async fn remind_types_control_live_delivery_and_unread_counts() {
         data["group"]["selfInfo"]["messageRemindType"],
         "AcceptNotNotify"
     );
-    send_group_text(&app, owner, "g", "quiet").await;
-    assert_eq!(
-        live.next_text().await,
-        "quiet",
-        "nothing from the discarded time leaks"
-    );
-    assert_eq!(later.next_text().await, "quiet");
+    let quiet = send_group_text(&app, owner, "g", "quiet").await;
+    // The first event either stream hands out since Discard: nothing from the
+    // discarded time leaked before it.
+    for listener in [&mut live, &mut later] {
+        let first = listener.next().await;
+        assert_eq!(
+            (first["ID"].clone(), first["payload"]["text"].clone()),
+            (quiet["ID"].clone(), json!("quiet")),
+            "nothing from the discarded time leaks: {first}"
+        );
+    }
     assert_eq!(conversation(&app, mia, "GROUPg").await["unreadCount"], 0);
     // AcceptAndNotify: both.
     ok(
@@ -110,9 +114,37 @@ async fn a_removed_member_stops_receiving_at_once_while_others_still_receive() {
     let notice = mia_live.next().await;
     assert_eq!(notice["type"], "TIMGroupSystemNoticeElem");
     assert_eq!(notice["payload"]["operationType"], 4);
-    mia_live.expect_silence().await;
     assert_eq!(ben_live.next_text().await, "after 1");
     assert_eq!(ben_live.next_text().await, "after 2");
+    // The marker: added back, the group's next message. Had her stream kept
+    // the group, "after 1" and "after 2" would come before it (one group's
+    // messages are delivered in order); a marker on her own topic could not
+    // tell, since her own topic is read first.
+    add(&app, owner, "g", &["mia"]).await;
+    let back = send_group_text(&app, owner, "g", "back").await;
+    let mut before = Vec::new();
+    loop {
+        let message = mia_live.next().await;
+        if message["ID"] == back["ID"] {
+            break;
+        }
+        before.push(format!(
+            "{} {} {}",
+            message["type"], message["conversationID"], message["payload"]["text"]
+        ));
+        assert!(
+            before.len() <= 2,
+            "only her joining comes first: {before:?}"
+        );
+    }
+    before.sort();
+    assert_eq!(
+        before,
+        [
+            "\"TIMGroupSystemNoticeElem\" \"@TIM#SYSTEM\" null",
+            "\"TIMGroupTipElem\" \"GROUPg\" null"
+        ]
+    );
 }
 
 #[tokio::test]
@@ -266,5 +298,111 @@ async fn two_hundred_subscribed_members_each_receive_one_message_exactly_once() 
         assert_eq!(first["payload"]["text"], "hello, all 200");
         assert_eq!(first["flow"], "in");
         assert_eq!(second["payload"]["text"], "marker");
+    }
+}
+
+#[tokio::test]
+async fn concurrent_senders_into_one_group_reach_every_subscriber_in_sequence_order() {
+    const SENDERS: usize = 4;
+    const EACH: usize = 25;
+    const TOTAL: i64 = (SENDERS * EACH) as i64;
+    let app = spawn_app().await;
+    let t = seed_users(&app, &["olive", "s0", "s1", "s2", "s3", "w0", "w1"]).await;
+    let owner = &t[0];
+    create_group(&app, owner, json!({ "name": "g", "groupID": "g", "type": "Public", "memberList": [{ "userID": "s0" }, { "userID": "s1" }, { "userID": "s2" }, { "userID": "s3" }, { "userID": "w0" }, { "userID": "w1" }] })).await;
+    // The sequence the group's messages continue from (its tips came first).
+    let base = history(&app, owner, "GROUPg")
+        .await
+        .last()
+        .and_then(|m| m["sequence"].as_i64())
+        .expect("the group's tips");
+    let mut watchers = vec![
+        Listener::open(&app, &t[5], "w0").await,
+        Listener::open(&app, &t[6], "w1").await,
+    ];
+    let senders: Vec<_> = (0..SENDERS)
+        .map(|s| {
+            let (client, token) = (app.gql_client(), t[1 + s].clone());
+            tokio::spawn(async move {
+                let mut sequences = Vec::new();
+                for i in 0..EACH {
+                    let body = client
+                        .gql(
+                            Some(&token),
+                            "mutation($m: CreateMessageInput!) { sendMessage(message: $m) { sequence } }",
+                            json!({ "m": { "to": "g", "conversationType": "GROUP", "payload": { "text": { "text": format!("s{s}-{i}") } } } }),
+                        )
+                        .await;
+                    let sequence = body["data"]["sendMessage"]["sequence"]
+                        .as_i64()
+                        .unwrap_or_else(|| panic!("{body}"));
+                    sequences.push(sequence);
+                }
+                sequences
+            })
+        })
+        .collect();
+    // Each watcher gets base+1, base+2, ... with no gap or repeat; each
+    // sender's messages come in the order it sent them.
+    let mut delivered = Vec::new();
+    for watcher in &mut watchers {
+        let mut ids = Vec::new();
+        let mut next_of_sender = [0usize; SENDERS];
+        for expected in base + 1..=base + TOTAL {
+            let message = watcher.next().await;
+            assert_eq!(message["conversationID"], "GROUPg", "{message}");
+            assert_eq!(message["sequence"], expected, "{message}");
+            let text = message["payload"]["text"].as_str().expect("a text");
+            let sender: usize = message["from"]
+                .as_str()
+                .and_then(|f| f.strip_prefix('s'))
+                .and_then(|n| n.parse().ok())
+                .unwrap_or_else(|| panic!("from a sender: {message}"));
+            assert_eq!(
+                text,
+                format!("s{sender}-{}", next_of_sender[sender]),
+                "each sender's order"
+            );
+            next_of_sender[sender] += 1;
+            ids.push(message["ID"].clone());
+        }
+        delivered.push(ids);
+    }
+    assert_eq!(delivered[0], delivered[1], "both saw the same order");
+    let mut answered = Vec::new();
+    for sender in senders {
+        let sequences = sender.await.expect("sender");
+        assert!(
+            sequences.windows(2).all(|w| w[0] < w[1]),
+            "one sender's sequences grow: {sequences:?}"
+        );
+        answered.extend(sequences);
+    }
+    answered.sort_unstable();
+    assert_eq!(answered, (base + 1..=base + TOTAL).collect::<Vec<_>>());
+    // History agrees, for a sender and a watcher.
+    for token in [&t[1], &t[5]] {
+        let listed = history(&app, token, "GROUPg").await;
+        let texts: Vec<&Value> = listed
+            .iter()
+            .filter(|m| m["type"] == "TIMTextElem")
+            .collect();
+        let ids: Vec<Value> = texts.iter().map(|m| m["ID"].clone()).collect();
+        let sequences: Vec<i64> = texts
+            .iter()
+            .map(|m| m["sequence"].as_i64().unwrap_or(0))
+            .collect();
+        assert_eq!(ids, delivered[0]);
+        assert_eq!(sequences, (base + 1..=base + TOTAL).collect::<Vec<_>>());
+    }
+    // Nothing more follows: the next event is a marker sent now.
+    let marker = send_group_text(&app, owner, "g", "marker").await;
+    for watcher in &mut watchers {
+        let next = watcher.next().await;
+        assert_eq!(
+            (next["ID"].clone(), next["sequence"].clone()),
+            (marker["ID"].clone(), json!(base + TOTAL + 1)),
+            "{next}"
+        );
     }
 }

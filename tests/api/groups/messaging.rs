@@ -1,6 +1,8 @@
 //! Messages in groups: unread counts and history by type, revocation by
 //! managers, mentions and name cards, and refusals for outsiders.
 
+use std::time::Duration;
+
 use serde_json::{json, Value};
 
 use crate::{
@@ -8,7 +10,7 @@ use crate::{
         add, conversation, create_group, fill_live_room, history, one_of_each, send_group_query,
         send_group_text, send_group_text_err, texts, Listener, JOIN, PROFILE, QUIT, UPDATE,
     },
-    helpers::{compat_ok, err, ok, seed_users, spawn_app, spawn_app_with, WsClient},
+    helpers::{compat_err, compat_ok, err, ok, seed_users, spawn_app, spawn_app_with, WsClient},
 };
 
 #[tokio::test]
@@ -145,22 +147,23 @@ async fn history_from_before_joining_is_shown_by_type() {
 
 #[tokio::test]
 async fn owners_and_admins_revoke_any_message_at_any_time() {
+    // With a zero limit, a message is past it once the clock has moved on.
     let app = spawn_app_with(|config| config.revoke_limit = 0).await;
     let t = seed_users(&app, &["olive", "adam", "mia", "ben"]).await;
     let (owner, admin, mia, ben) = (&t[0], &t[1], &t[2], &t[3]);
     create_group(&app, owner, json!({ "name": "g", "groupID": "g", "type": "Public", "memberList": [{ "userID": "adam", "role": "Admin" }, { "userID": "mia" }, { "userID": "ben" }] })).await;
     let revoke =
         "mutation($m: ID!) { revokeMessage(messageID: $m) { isRevoked payload { __typename } } }";
-    let first = send_group_text(&app, mia, "g", "oops").await;
-    let second = send_group_text(&app, mia, "g", "oops again").await;
+    let mut sent = Vec::new();
+    for text in [
+        "admin, graphql",
+        "admin, compat",
+        "owner, graphql",
+        "owner, compat",
+    ] {
+        sent.push(send_group_text(&app, mia, "g", text).await);
+    }
     let own = send_group_text(&app, owner, "g", "mine").await;
-    // Other members may not; an admin and the owner may, whatever the limit.
-    assert_eq!(
-        err(&app, ben, revoke, json!({ "m": first["ID"] })).await,
-        "FORBIDDEN"
-    );
-    let code = err(&app, mia, revoke, json!({ "m": own["ID"] })).await;
-    assert_eq!(code, "FORBIDDEN");
     let mut ben_live = Listener::open(&app, ben, "ben").await;
     let mut revoked_ws = WsClient::with_token(&app, ben).await;
     revoked_ws
@@ -183,28 +186,63 @@ async fn owners_and_admins_revoke_any_message_at_any_time() {
             .await;
         })
         .await;
-    let by_admin = ok(&app, admin, revoke, json!({ "m": first["ID"] })).await;
+    // Let the clock pass the limit: the sender herself is now too late, on
+    // both surfaces, and other members never may.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
     assert_eq!(
-        by_admin["revokeMessage"],
-        json!({ "isRevoked": true, "payload": null })
+        err(&app, mia, revoke, json!({ "m": sent[0]["ID"] })).await,
+        "REVOKE_TIME_LIMIT"
     );
-    let data = compat_ok(
-        &app,
-        owner,
-        "/message/revokeMessage",
-        json!({ "ID": second["ID"] }),
-    )
-    .await;
-    assert_eq!(data["message"]["isRevoked"], true);
+    assert_eq!(
+        compat_err(
+            &app,
+            mia,
+            "/message/revokeMessage",
+            json!({ "ID": sent[0]["ID"] })
+        )
+        .await,
+        (409, 10031)
+    );
+    assert_eq!(
+        err(&app, ben, revoke, json!({ "m": sent[0]["ID"] })).await,
+        "FORBIDDEN"
+    );
+    assert_eq!(
+        err(&app, mia, revoke, json!({ "m": own["ID"] })).await,
+        "FORBIDDEN"
+    );
+    // An admin and the owner still may, on both surfaces.
+    let revoked = json!({ "isRevoked": true, "payload": null });
+    for (token, message) in [(admin, &sent[0]), (owner, &sent[2]), (owner, &own)] {
+        let data = ok(&app, token, revoke, json!({ "m": message["ID"] })).await;
+        assert_eq!(data["revokeMessage"], revoked, "{message}");
+    }
+    for (token, message) in [(admin, &sent[1]), (owner, &sent[3])] {
+        let data = compat_ok(
+            &app,
+            token,
+            "/message/revokeMessage",
+            json!({ "ID": message["ID"] }),
+        )
+        .await;
+        assert_eq!(data["message"]["isRevoked"], true, "{message}");
+        assert_eq!(data["message"]["payload"], json!({}), "{message}");
+    }
     let listed = history(&app, ben, "GROUPg").await;
-    assert!(listed
+    let texts: Vec<(Value, Value)> = listed
         .iter()
-        .filter(|m| m["from"] == "mia")
-        .all(|m| m["isRevoked"] == true));
+        .filter(|m| m["type"] == "TIMTextElem")
+        .map(|m| (m["ID"].clone(), m["isRevoked"].clone()))
+        .collect();
+    let mut expected: Vec<(Value, Value)> = sent
+        .iter()
+        .map(|m| (m["ID"].clone(), json!(true)))
+        .collect();
+    expected.push((own["ID"].clone(), json!(true)));
+    assert_eq!(texts, expected, "every one revoked");
     // Tips cannot be revoked.
-    let tip = history(&app, owner, "GROUPg")
-        .await
-        .into_iter()
+    let tip = listed
+        .iter()
         .find(|m| m["type"] == "TIMGroupTipElem")
         .expect("tip");
     assert_eq!(
@@ -216,13 +254,22 @@ async fn owners_and_admins_revoke_any_message_at_any_time() {
     assert_eq!(ben_live.next_text().await, "third");
     ok(&app, owner, revoke, json!({ "m": third["ID"] })).await;
     // Past any probes, the group revocations in order.
-    let mut pushed = revoked_ws.next_data("r").await;
-    while pushed["messageRevoked"]["conversationID"] == "C2Cben" {
-        pushed = revoked_ws.next_data("r").await;
+    let mut order = sent.clone();
+    order.extend([own, third]);
+    let order: Vec<Value> = [0, 2, 4, 1, 3, 5]
+        .into_iter()
+        .map(|i| order[i]["ID"].clone())
+        .collect();
+    for id in order {
+        let mut pushed = revoked_ws.next_data("r").await;
+        while pushed["messageRevoked"]["conversationID"] == "C2Cben" {
+            pushed = revoked_ws.next_data("r").await;
+        }
+        assert_eq!(
+            pushed["messageRevoked"],
+            json!({ "ID": id, "isRevoked": true, "conversationID": "GROUPg" })
+        );
     }
-    assert_eq!(pushed["messageRevoked"]["ID"], first["ID"]);
-    assert_eq!(pushed["messageRevoked"]["conversationID"], "GROUPg");
-    assert_eq!(pushed["messageRevoked"]["isRevoked"], true);
 }
 
 #[tokio::test]

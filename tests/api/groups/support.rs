@@ -1,8 +1,6 @@
 //! Group-specific support: selections, group setup, sends into groups, and
 //! readers for history, tips, notices and conversations.
 
-use std::time::Duration;
-
 use serde_json::{json, Value};
 
 use crate::helpers::{message_page, ok, send_message_query, TestApp, WsClient};
@@ -238,23 +236,6 @@ impl Listener {
             if message["type"] == kind {
                 return message;
             }
-        }
-    }
-
-    /// Nothing but probes arrives for a while.
-    pub async fn expect_silence(&mut self) {
-        let me = format!("C2C{}", self.me);
-        let waited = tokio::time::timeout(Duration::from_millis(400), async {
-            loop {
-                let data = self.ws.next_data("m").await;
-                if data["messageReceived"]["conversationID"] != me {
-                    return data;
-                }
-            }
-        })
-        .await;
-        if let Ok(data) = waited {
-            panic!("expected silence, got {data}");
         }
     }
 }
