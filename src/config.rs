@@ -264,6 +264,9 @@ impl Config {
         if self.header_timeout == 0 {
             return Err("IMGQL_HEADER_TIMEOUT must be positive".into());
         }
+        if self.bus_capacity == 0 {
+            return Err("IMGQL_BUS_CAPACITY must be positive".into());
+        }
         if self.max_message_bytes < MIN_MESSAGE_BYTES {
             return Err(format!(
                 "IMGQL_MAX_MESSAGE_BYTES must be at least {MIN_MESSAGE_BYTES} (one full text message)"

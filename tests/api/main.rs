@@ -19,6 +19,7 @@ mod live;
 mod messaging;
 mod operation_limits;
 mod profiles;
+mod rules;
 mod schema_drift;
 mod sessions;
 mod slow_clients;
