@@ -74,27 +74,33 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for CompatJson<T> {
         let bytes = axum::body::Bytes::from_request(req, state)
             .await
             .map_err(|_| AppError::PayloadTooLarge("request body too large".into()))?;
-        let text = if bytes.iter().all(u8::is_ascii_whitespace) {
-            &b"{}"[..]
-        } else {
-            if is_json == Some(false) {
-                return Err(
-                    AppError::bad_input("body", "send the body as application/json").into(),
-                );
-            }
-            &bytes[..]
-        };
-        // The path of what failed, so the error names the field
-        // (`adminForbidType: unknown variant ...`), not just the body.
-        let mut json = serde_json::Deserializer::from_slice(text);
-        serde_path_to_error::deserialize(&mut json)
-            .map(CompatJson)
-            .map_err(|e| {
-                let path = e.path().to_string();
-                let field = if path == "." { "body" } else { path.as_str() };
-                AppError::bad_input(field, e.into_inner()).into()
-            })
+        parse_body(&bytes, is_json).map(CompatJson)
     }
+}
+
+/// A compat body: blank reads as `{}`; `is_json` is whether the declared
+/// media type is JSON (`None` when none was declared). Errors name the field
+/// that failed. Public for the fuzz targets.
+pub fn parse_body<T: DeserializeOwned>(
+    bytes: &[u8],
+    is_json: Option<bool>,
+) -> Result<T, CompatError> {
+    let text = if bytes.iter().all(u8::is_ascii_whitespace) {
+        &b"{}"[..]
+    } else {
+        if is_json == Some(false) {
+            return Err(AppError::bad_input("body", "send the body as application/json").into());
+        }
+        bytes
+    };
+    // The path of what failed, so the error names the field
+    // (`adminForbidType: unknown variant ...`), not just the body.
+    let mut json = serde_json::Deserializer::from_slice(text);
+    serde_path_to_error::deserialize(&mut json).map_err(|e| {
+        let path = e.path().to_string();
+        let field = if path == "." { "body" } else { path.as_str() };
+        AppError::bad_input(field, e.into_inner()).into()
+    })
 }
 
 /// The viewer from the `token` or `Authorization: Bearer` header.

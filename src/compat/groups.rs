@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{
-    envelope::{ok, CompatJson, CompatResult, CompatViewer, LooseInt},
+    envelope::{ok, parse_body, CompatJson, CompatResult, CompatViewer, LooseInt},
     users::LooseCustomFields,
 };
 use crate::{
@@ -564,4 +564,23 @@ async fn set_group_member_custom_field(
         &fields,
     )
     .await?)
+}
+
+/// Parse `bytes` as every request body of these routes, as their handlers do
+/// (the compat fuzz target's entry point; a panic here is a bug).
+pub fn parse_every_body(bytes: &[u8]) {
+    let _ = parse_body::<GroupIdBody>(bytes, Some(true));
+    let _ = parse_body::<CreateGroupBody>(bytes, Some(true));
+    let _ = parse_body::<UpdateGroupBody>(bytes, Some(true));
+    let _ = parse_body::<JoinBody>(bytes, Some(true));
+    let _ = parse_body::<ChangeOwnerBody>(bytes, Some(true));
+    let _ = parse_body::<HandleBody>(bytes, Some(true));
+    let _ = parse_body::<RemindBody>(bytes, Some(true));
+    let _ = parse_body::<MemberListBody>(bytes, Some(true));
+    let _ = parse_body::<UserIdsBody>(bytes, Some(true));
+    let _ = parse_body::<DeleteMembersBody>(bytes, Some(true));
+    let _ = parse_body::<MuteBody>(bytes, Some(true));
+    let _ = parse_body::<RoleBody>(bytes, Some(true));
+    let _ = parse_body::<NameCardBody>(bytes, Some(true));
+    let _ = parse_body::<CustomFieldBody>(bytes, Some(true));
 }

@@ -8,7 +8,7 @@ use axum::{
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::envelope::{ok, CompatJson, CompatResult, CompatViewer, LooseInt};
+use super::envelope::{ok, parse_body, CompatJson, CompatResult, CompatViewer, LooseInt};
 use crate::{
     conversations::service as conversations,
     error::{AppError, AppResult},
@@ -434,4 +434,17 @@ async fn delete_conversation(
     let id =
         conversations::delete_conversation(&state, &viewer.user_id, &body.conversation_id).await?;
     ok(json!({ "conversationID": id }))
+}
+
+/// Parse `bytes` as every request body of these routes, as their handlers do
+/// (the compat fuzz target's entry point; a panic here is a bug).
+pub fn parse_every_body(bytes: &[u8]) {
+    if let Ok(body) = parse_body::<MessageBody>(bytes, Some(true)) {
+        let _ = body.into_new_message();
+    }
+    let _ = parse_body::<SendBody>(bytes, Some(true));
+    let _ = parse_body::<IdBody>(bytes, Some(true));
+    let _ = parse_body::<ListBody>(bytes, Some(true));
+    let _ = parse_body::<ConversationBody>(bytes, Some(true));
+    let _ = parse_body::<ConversationListBody>(bytes, Some(true));
 }

@@ -8,7 +8,7 @@ use axum::{
 use serde::Deserialize;
 use serde_json::json;
 
-use super::envelope::{ok, CompatJson, CompatResult, CompatViewer, LooseInt};
+use super::envelope::{ok, parse_body, CompatJson, CompatResult, CompatViewer, LooseInt};
 use crate::{
     auth::client::ClientIp,
     blacklist::service as blacklist,
@@ -219,4 +219,14 @@ async fn remove_from_blacklist(
     CompatJson(body): CompatJson<UserIdListBody>,
 ) -> CompatResult {
     ok(blacklist::remove(&state, &viewer.user_id, &body.user_id_list).await?)
+}
+
+/// Parse `bytes` as every request body of these routes, as their handlers do
+/// (the compat fuzz target's entry point; a panic here is a bug).
+pub fn parse_every_body(bytes: &[u8]) {
+    let _ = parse_body::<RegisterBody>(bytes, Some(true));
+    let _ = parse_body::<LoginBody>(bytes, Some(true));
+    let _ = parse_body::<UserIdsBody>(bytes, Some(true));
+    let _ = parse_body::<UpdateProfileBody>(bytes, Some(true));
+    let _ = parse_body::<UserIdListBody>(bytes, Some(true));
 }

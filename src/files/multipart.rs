@@ -110,7 +110,7 @@ pub const MAX_PART_HEADER_BYTES: usize = 16 * 1024;
 
 /// A part whose headers went over [`MAX_PART_HEADER_BYTES`].
 #[derive(Debug)]
-struct PartHeadersTooLong;
+pub struct PartHeadersTooLong;
 
 impl std::fmt::Display for PartHeadersTooLong {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -137,14 +137,15 @@ enum Phase {
 /// headers go over [`MAX_PART_HEADER_BYTES`], so a part whose headers never
 /// end is refused after a few KiB instead of being buffered to the body limit.
 #[derive(Debug)]
-struct PartHeaderScan {
+pub struct PartHeaderScan {
     /// `CRLF--boundary`.
     delimiter: Vec<u8>,
     phase: Phase,
 }
 
 impl PartHeaderScan {
-    fn new(boundary: &str) -> Self {
+    /// A scan of a body delimited by `boundary`.
+    pub fn new(boundary: &str) -> Self {
         Self {
             delimiter: format!("\r\n--{boundary}").into_bytes(),
             // The first delimiter may open the body, without its CRLF.
@@ -153,7 +154,7 @@ impl PartHeaderScan {
     }
 
     /// Advance over `chunk`.
-    fn feed(&mut self, chunk: &[u8]) -> Result<(), PartHeadersTooLong> {
+    pub fn feed(&mut self, chunk: &[u8]) -> Result<(), PartHeadersTooLong> {
         const END: &[u8] = b"\r\n\r\n";
         // Neither pattern repeats its first byte (a boundary has no CR), so
         // after a mismatch only that byte can start a new match.

@@ -228,8 +228,8 @@ pub async fn graphql_post(
 }
 
 /// A JSON GraphQL request object, checked as GraphQL-over-HTTP asks; the
-/// error is the message of a 400 `BAD_REQUEST`.
-fn parse_json_request(body: &[u8]) -> Result<async_graphql::Request, String> {
+/// error is the message of a 400 `BAD_REQUEST`. Public for the fuzz targets.
+pub fn parse_json_request(body: &[u8]) -> Result<async_graphql::Request, String> {
     let value: serde_json::Value =
         serde_json::from_slice(body).map_err(|_| "the body is not valid JSON".to_string())?;
     let serde_json::Value::Object(map) = value else {
