@@ -16,10 +16,10 @@ use sea_orm::{
 use super::{
     conversation_id::ConversationId,
     store::{
-        channel_kind, new_message_id, server_topic, system_channel_key, to_json_string, Appended,
-        ServerMessage, UnitOfWork,
+        channel_kind, new_state_row, server_topic, system_channel_key, Appended, ServerMessage,
+        UnitOfWork,
     },
-    types::{ConversationType, MessagePriority, MessageStatus},
+    types::ConversationType,
 };
 use crate::{
     error::{AppError, AppResult},
@@ -115,37 +115,14 @@ impl UnitOfWork<'_> {
                 .get(&channel_id)
                 .copied()
                 .ok_or_else(|| AppError::internal("system channel missing"))?;
-            rows.push(messages::ActiveModel {
-                id: Set(new_message_id()),
-                channel_id: Set(channel_id),
-                seq: Set(Some(seq)),
-                sender_id: Set(notice.from.clone()),
-                conversation_type: Set(notice.kind.into()),
-                to_id: Set(notice.to.clone()),
-                msg_type: Set(notice.msg_type.into()),
-                payload: Set(to_json_string(&notice.payload)?),
-                priority: Set(MessagePriority::Normal.into()),
-                status: Set(MessageStatus::Success.into()),
-                is_revoked: Set(false),
-                at_user_list: Set("[]".to_owned()),
-                cloud_custom_data: Set(String::new()),
-                name_card: Set(String::new()),
-                client_msg_id: Set(None),
-                time: Set(now),
-                created_at: Set(now),
-            });
-            states.push(conversation_states::ActiveModel {
-                user_id: Set(notice.to.clone()),
-                conversation_id: Set(ConversationId::SYSTEM.to_owned()),
-                channel_id: Set(channel_id),
-                read_seq: Set(0),
-                read_at: Set(0),
-                cleared_seq: Set(0),
-                deleted: Set(false),
-                pinned: Set(false),
-                remind_type: Set("AcceptAndNotify".to_owned()),
-                updated_at: Set(now),
-            });
+            rows.push(notice.row(channel_id, seq, now)?);
+            states.push(new_state_row(
+                &notice.to,
+                ConversationId::SYSTEM,
+                channel_id,
+                0,
+                now,
+            ));
         }
         let models = rows
             .iter()

@@ -201,6 +201,29 @@ pub async fn next_seq<C: ConnectionTrait>(conn: &C, channel_id: i64, now: i64) -
         .ok_or_else(|| AppError::internal("channel missing while sending"))
 }
 
+/// A fresh conversation state row: read up to `read_seq`, nothing cleared,
+/// not deleted or pinned, default remind type.
+pub fn new_state_row(
+    user: &str,
+    conversation_id: &str,
+    channel_id: i64,
+    read_seq: i64,
+    now: i64,
+) -> conversation_states::ActiveModel {
+    conversation_states::ActiveModel {
+        user_id: Set(user.to_owned()),
+        conversation_id: Set(conversation_id.to_owned()),
+        channel_id: Set(channel_id),
+        read_seq: Set(read_seq),
+        read_at: Set(0),
+        cleared_seq: Set(0),
+        deleted: Set(false),
+        pinned: Set(false),
+        remind_type: Set("AcceptAndNotify".to_owned()),
+        updated_at: Set(now),
+    }
+}
+
 /// Make sure `user` has a state row for the conversation; with `read_seq`,
 /// move their read position there.
 pub async fn touch_state<C: ConnectionTrait>(
@@ -211,18 +234,13 @@ pub async fn touch_state<C: ConnectionTrait>(
     read_seq: Option<i64>,
     now: i64,
 ) -> AppResult<()> {
-    let row = conversation_states::ActiveModel {
-        user_id: Set(user.to_owned()),
-        conversation_id: Set(conversation_id.to_owned()),
-        channel_id: Set(channel_id),
-        read_seq: Set(read_seq.unwrap_or(0)),
-        read_at: Set(0),
-        cleared_seq: Set(0),
-        deleted: Set(false),
-        pinned: Set(false),
-        remind_type: Set("AcceptAndNotify".to_owned()),
-        updated_at: Set(now),
-    };
+    let row = new_state_row(
+        user,
+        conversation_id,
+        channel_id,
+        read_seq.unwrap_or(0),
+        now,
+    );
     let mut on_conflict = OnConflict::columns([
         conversation_states::Column::UserId,
         conversation_states::Column::ConversationId,
@@ -254,6 +272,31 @@ pub struct ServerMessage {
     pub msg_type: MessageType,
     /// The compat JSON payload.
     pub payload: serde_json::Value,
+}
+
+impl ServerMessage {
+    /// Its row at `seq` of `channel_id`, sent at `now`.
+    pub fn row(&self, channel_id: i64, seq: i64, now: i64) -> AppResult<messages::ActiveModel> {
+        Ok(messages::ActiveModel {
+            id: Set(new_message_id()),
+            channel_id: Set(channel_id),
+            seq: Set(Some(seq)),
+            sender_id: Set(self.from.clone()),
+            conversation_type: Set(self.kind.into()),
+            to_id: Set(self.to.clone()),
+            msg_type: Set(self.msg_type.into()),
+            payload: Set(to_json_string(&self.payload)?),
+            priority: Set(MessagePriority::Normal.into()),
+            status: Set(MessageStatus::Success.into()),
+            is_revoked: Set(false),
+            at_user_list: Set("[]".to_owned()),
+            cloud_custom_data: Set(String::new()),
+            name_card: Set(String::new()),
+            client_msg_id: Set(None),
+            time: Set(now),
+            created_at: Set(now),
+        })
+    }
 }
 
 /// The bus topic a server-made message goes to.
@@ -378,25 +421,7 @@ impl<'s> UnitOfWork<'s> {
         };
         let channel = ensure_channel_in(self.tx(), &key, channel_kind(message.kind)).await?;
         let seq = next_seq(self.tx(), channel.id, now).await?;
-        let row = messages::ActiveModel {
-            id: Set(new_message_id()),
-            channel_id: Set(channel.id),
-            seq: Set(Some(seq)),
-            sender_id: Set(message.from.clone()),
-            conversation_type: Set(message.kind.into()),
-            to_id: Set(message.to.clone()),
-            msg_type: Set(message.msg_type.into()),
-            payload: Set(to_json_string(&message.payload)?),
-            priority: Set(MessagePriority::Normal.into()),
-            status: Set(MessageStatus::Success.into()),
-            is_revoked: Set(false),
-            at_user_list: Set("[]".to_owned()),
-            cloud_custom_data: Set(String::new()),
-            name_card: Set(String::new()),
-            client_msg_id: Set(None),
-            time: Set(now),
-            created_at: Set(now),
-        };
+        let row = message.row(channel.id, seq, now)?;
         let row = messages::Entity::insert(row)
             .exec_with_returning(self.tx())
             .await?;
