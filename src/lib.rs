@@ -5,6 +5,7 @@
 pub mod app;
 pub mod auth;
 pub mod blacklist;
+pub mod cache;
 pub mod compat;
 pub mod config;
 pub mod conversations;
@@ -20,6 +21,7 @@ pub mod server;
 pub mod state;
 pub mod users;
 pub mod util;
+pub mod writer;
 
 pub use app::{router, serve};
 pub use config::Config;

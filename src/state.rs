@@ -3,7 +3,13 @@
 //! Everything below the adapters takes `&AppState` from here; nothing here
 //! knows about routers, GraphQL or the compat surface.
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc,
+    },
+    time::Duration,
+};
 
 use migration::MigratorTrait;
 use sea_orm::{
@@ -38,6 +44,8 @@ pub struct AppState {
     /// Serialises write transactions on SQLite, which has one writer at a time:
     /// queueing here instead of in SQLite keeps "database is locked" from clients.
     pub write_gate: Option<Arc<Mutex<()>>>,
+    /// The group-commit writer that units of work queue for (SQLite only).
+    pub writer: Option<crate::writer::Writer>,
     /// Orders sends within a channel from sequence allocation to publishing.
     pub channel_locks: crate::realtime::locks::ChannelLocks,
     /// Uploaded files and the budget for image work.
@@ -46,6 +54,12 @@ pub struct AppState {
     pub sessions: Sessions,
     /// Login and send rate limits.
     pub rate_limits: Arc<RateLimits>,
+    /// Read caches of the send path, each invalidated by the service that
+    /// changes what it holds.
+    pub caches: Arc<crate::cache::Caches>,
+    /// Prepared statements run so far (every query and write; not the
+    /// transaction control statements), for tests and metrics.
+    pub db_statements: Arc<AtomicU64>,
 }
 
 impl AppState {
@@ -54,7 +68,12 @@ impl AppState {
         config.validate().map_err(anyhow::Error::msg)?;
         std::fs::create_dir_all(&config.data_dir)
             .map_err(|e| anyhow::Error::msg(format!("cannot create data dir: {e}")))?;
-        let db = connect(&config).await?;
+        let mut db = connect(&config).await?;
+        let db_statements = Arc::new(AtomicU64::new(0));
+        let counter = db_statements.clone();
+        db.set_metric_callback(move |_| {
+            counter.fetch_add(1, Ordering::Relaxed);
+        });
         migration::Migrator::up(&db, None)
             .await
             .map_err(|e| anyhow::Error::msg(format!("migration failed: {e}")))?;
@@ -63,6 +82,9 @@ impl AppState {
         let hasher = PasswordHasher::new(config.hash_concurrency)
             .map_err(|_| anyhow::Error::msg("password hasher failed to start"))?;
         let write_gate = config.is_sqlite().then(|| Arc::new(Mutex::new(())));
+        let writer = write_gate
+            .as_ref()
+            .map(|gate| crate::writer::Writer::start(db.clone(), gate.clone()));
         let bus_capacity = config.bus_capacity;
         let files = crate::files::Files::local(&config)
             .map_err(|e| anyhow::Error::msg(format!("cannot open the file store: {e}")))?;
@@ -82,10 +104,13 @@ impl AppState {
             bus: Arc::new(InProcessBus::new(bus_capacity)),
             presence: Presence::default(),
             write_gate,
+            writer,
             channel_locks: Default::default(),
             files,
             sessions,
             rate_limits,
+            caches: Default::default(),
+            db_statements,
         })
     }
 

@@ -1,6 +1,6 @@
 //! Blacklist rules and queries.
 
-use std::sync::Arc;
+use std::{collections::HashSet, sync::Arc};
 
 use entity::blacklist;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
@@ -88,6 +88,7 @@ pub async fn add(state: &AppState, owner: &str, ids: &[String]) -> AppResult<Vec
             .await?;
     }
     write.commit().await?;
+    state.caches.blacklist.invalidate_owner(owner);
     announce(state, owner).await
 }
 
@@ -103,6 +104,7 @@ pub async fn remove(state: &AppState, owner: &str, ids: &[String]) -> AppResult<
             .exec(&state.db)
             .await?;
     }
+    state.caches.blacklist.invalidate_owner(owner);
     announce(state, owner).await
 }
 
@@ -119,11 +121,16 @@ async fn announce(state: &AppState, owner: &str) -> AppResult<Vec<String>> {
 }
 
 /// Whether `owner` has blacklisted `other`.
+/// The whole list comes from the cache, loaded in one query on a miss.
 pub async fn is_blocked(state: &AppState, owner: &str, other: &str) -> AppResult<bool> {
-    Ok(
-        blacklist::Entity::find_by_id((owner.to_owned(), other.to_owned()))
-            .one(&state.db)
-            .await?
-            .is_some(),
-    )
+    if let Some(list) = state.caches.blacklist.get(owner) {
+        return Ok(list.contains(other));
+    }
+    let generation = state.caches.blacklist.generation();
+    let list: Arc<HashSet<String>> = Arc::new(list_ids(state, owner).await?.into_iter().collect());
+    state
+        .caches
+        .blacklist
+        .store(generation, owner, list.clone());
+    Ok(list.contains(other))
 }

@@ -546,6 +546,10 @@ pub async fn attach_files<C: ConnectionTrait>(
     channel_id: i64,
     seq: i64,
 ) -> AppResult<()> {
+    if file_ids.is_empty() {
+        // Most messages carry no file: no statement at all.
+        return Ok(());
+    }
     let mut ids: Vec<&String> = file_ids.iter().collect();
     ids.sort();
     ids.dedup();

@@ -149,7 +149,12 @@ impl<'s> Change<'s> {
             started,
             ..
         } = self;
-        let mut committed = unit.commit().await?;
+        let committed = unit.commit().await;
+        // Whatever the outcome, nothing cached about groups may outlive it:
+        // a dismissed group's channel is gone too.
+        state.caches.groups.invalidate_all();
+        state.caches.channels.invalidate_group_channels();
+        let mut committed = committed?;
         tracing::debug!(
             held_ms = started.elapsed().as_secs_f64() * 1000.0,
             notices = noticed,

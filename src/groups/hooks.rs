@@ -2,13 +2,13 @@
 //! identity, the sender's card, whether they may send, who manages it, its
 //! history floor, and the facts a conversation list shows.
 
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::Arc};
 
-use entity::groups;
+use entity::{group_members, groups};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use super::{
-    queries::{load_group, member_of, require_member},
+    queries::{load_group, member_of},
     rules::is_manager,
     types::{GroupMemberRole, GroupType, GroupView},
     views::{build, floor_of, GroupSet},
@@ -28,28 +28,59 @@ pub struct GroupRef {
     pub group_type: GroupType,
 }
 
+/// The group row from the cache, loaded on a miss; or `GROUP_NOT_FOUND`.
+async fn cached_group(state: &AppState, group_id: &str) -> AppResult<Arc<groups::Model>> {
+    if let Some(row) = state.caches.groups.group(group_id) {
+        return Ok(row);
+    }
+    let generation = state.caches.groups.group_generation();
+    let row = Arc::new(load_group(&state.db, group_id).await?);
+    state.caches.groups.store_group(generation, row.clone());
+    Ok(row)
+}
+
+/// The membership from the cache, loaded on a miss.
+async fn cached_member(
+    state: &AppState,
+    group_id: &str,
+    user: &str,
+) -> AppResult<Option<Arc<group_members::Model>>> {
+    if let Some(known) = state.caches.groups.member(group_id, user) {
+        return Ok(known);
+    }
+    let generation = state.caches.groups.member_generation();
+    let row = member_of(&state.db, group_id, user).await?.map(Arc::new);
+    state
+        .caches
+        .groups
+        .store_member(generation, group_id, user, row.clone());
+    Ok(row)
+}
+
 /// The group, or `GROUP_NOT_FOUND`.
 pub async fn find_group(state: &AppState, group_id: &str) -> AppResult<GroupRef> {
-    let group = load_group(&state.db, group_id).await?;
+    let group = cached_group(state, group_id).await?;
     Ok(GroupRef {
         group_type: GroupType::from(group.group_type),
-        group_id: group.group_id,
+        group_id: group.group_id.clone(),
     })
 }
 
 /// The member's card in the group (empty for non-members).
 pub async fn name_card_of(state: &AppState, group_id: &str, user: &str) -> AppResult<String> {
-    Ok(member_of(&state.db, group_id, user)
+    Ok(cached_member(state, group_id, user)
         .await?
-        .map(|m| m.name_card)
+        .map(|m| m.name_card.clone())
         .unwrap_or_default())
 }
 
 /// Membership and mute checks for sending into a group: the owner and admins
 /// are never muted; `muteAllMembers` mutes everyone else.
 pub async fn check_can_send(state: &AppState, user: &str, group_id: &str) -> AppResult<()> {
-    let group = load_group(&state.db, group_id).await?;
-    let member = require_member(&state.db, group_id, user).await?;
+    let group = cached_group(state, group_id).await?;
+    let member = cached_member(state, group_id, user)
+        .await?
+        .ok_or_else(|| AppError::NotGroupMember("you are not a member of this group".into()))?;
     let role = GroupMemberRole::from(member.role);
     if role == GroupMemberRole::Member {
         if member.mute_until > unix_now() {
@@ -64,7 +95,7 @@ pub async fn check_can_send(state: &AppState, user: &str, group_id: &str) -> App
 
 /// Whether `user` is the group's owner or an admin.
 pub async fn is_owner_or_admin(state: &AppState, group_id: &str, user: &str) -> AppResult<bool> {
-    Ok(member_of(&state.db, group_id, user)
+    Ok(cached_member(state, group_id, user)
         .await?
         .is_some_and(|m| is_manager(GroupMemberRole::from(m.role))))
 }
@@ -72,9 +103,10 @@ pub async fn is_owner_or_admin(state: &AppState, group_id: &str, user: &str) -> 
 /// The sequence up to which a group's history is hidden from everyone
 /// (an AVChatRoom keeps none); per-member floors are in their state rows.
 pub async fn history_floor(state: &AppState, group_id: &str, last_seq: i64) -> AppResult<i64> {
-    let group = load_group(&state.db, group_id).await?;
+    let group = cached_group(state, group_id).await?;
     Ok(floor_of(GroupType::from(group.group_type), last_seq))
 }
+
 /// What the conversation list needs to know about a group.
 #[derive(Debug, Clone)]
 pub struct GroupConversationInfo {

@@ -137,12 +137,12 @@ pub async fn create_group(
             "groupID {group_id} is taken"
         )));
     }
-    let channel =
+    let channel_id =
         store::ensure_channel(state, &store::group_channel_key(&group_id), "group").await?;
     let mut notified: Vec<String> = vec![viewer.to_owned()];
     notified.extend(members.iter().map(|m| m.user_id.clone()));
     // No group row yet to read back: only the locking part of the opening.
-    let (mut change, _) = lock_change(state, channel.id, &notified).await?;
+    let (mut change, _) = lock_change(state, channel_id, &notified).await?;
     let now = unix_now();
     let row = groups::ActiveModel {
         group_id: Set(group_id.clone()),
@@ -152,7 +152,7 @@ pub async fn create_group(
         introduction: Set(input.introduction.unwrap_or_default()),
         notification: Set(input.notification.unwrap_or_default()),
         owner_id: Set(viewer.to_owned()),
-        channel_id: Set(channel.id),
+        channel_id: Set(channel_id),
         member_count: Set(0),
         max_member_count: Set(max),
         join_option: Set(join_option.into()),

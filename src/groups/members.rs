@@ -490,6 +490,7 @@ pub async fn set_group_member_name_card(
             .exec(&state.db)
             .await?;
     }
+    state.caches.groups.invalidate_group(group_id);
     member_change(state, viewer, group_id, &user).await
 }
 
@@ -521,6 +522,7 @@ pub async fn set_group_member_custom_field(
             .exec(&state.db)
             .await?;
     }
+    state.caches.groups.invalidate_group(group_id);
     member_change(state, viewer, group_id, &user).await
 }
 

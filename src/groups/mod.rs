@@ -7,6 +7,7 @@
 //! messaging and conversations ask of groups. Every change opens through
 //! `preamble` and runs as one `change::Change`.
 
+pub mod cache;
 mod change;
 pub mod graphql;
 pub mod hooks;

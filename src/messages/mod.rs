@@ -2,6 +2,7 @@
 //! the message store (the one unit of work every write goes through) and the
 //! live feed.
 
+pub mod cache;
 pub mod compose;
 pub mod conversation_id;
 pub mod events;

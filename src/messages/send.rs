@@ -5,10 +5,14 @@
 use std::sync::Arc;
 
 use entity::{conversation_states, messages};
-use sea_orm::{sea_query::Expr, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    sea_query::{Expr, OnConflict},
+    ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set,
+};
 
 use super::{
     compose,
+    conversation_id::ConversationId,
     events::Event,
     input::NewMessage,
     store::{self, UnitOfWork},
@@ -72,11 +76,11 @@ async fn prepare(state: &AppState, viewer: &str, new: &NewMessage) -> AppResult<
         state.config.max_message_bytes,
     )?;
     let now = unix_now();
-    let channel =
+    let channel_id =
         store::ensure_channel(state, &target.channel_key, store::channel_kind(target.kind)).await?;
     let row = messages::ActiveModel {
         id: Set(store::new_message_id()),
-        channel_id: Set(channel.id),
+        channel_id: Set(channel_id),
         seq: Set(None),
         sender_id: Set(viewer.to_owned()),
         conversation_type: Set(target.kind.into()),
@@ -96,7 +100,7 @@ async fn prepare(state: &AppState, viewer: &str, new: &NewMessage) -> AppResult<
     Ok(Prepared {
         row,
         target,
-        channel_id: channel.id,
+        channel_id,
         file_ids: compose::carried_files(payload.kind, &payload.json),
     })
 }
@@ -210,7 +214,7 @@ async fn publish_own(
 ) -> AppResult<MessageView> {
     let mut committed = unit.commit().await?;
     let view = committed
-        .publish_messages(viewer)
+        .publish_sent(viewer)
         .await?
         .pop()
         .ok_or_else(|| AppError::internal("no view of a published message"))?;
@@ -297,36 +301,58 @@ async fn record_send(
 ) -> AppResult<()> {
     let now = sent.time;
     let seq = sent.seq.unwrap_or(0);
-    // The sender has read everything up to their own message; C2C recipients
-    // gain the conversation.
-    for user in &target.participants {
-        let conversation_id =
-            super::view::conversation_id_for(target.kind, &sent.sender_id, &sent.to_id, user);
-        let is_sender = *user == sent.sender_id;
-        if target.kind == ConversationType::Group {
-            // A group conversation row is the membership itself: move the
-            // sender's read position but never re-create a row that a removal
-            // committed since the membership check deleted.
-            conversation_states::Entity::update_many()
-                .col_expr(conversation_states::Column::ReadSeq, Expr::value(seq))
-                .col_expr(conversation_states::Column::UpdatedAt, Expr::value(now))
-                .filter(conversation_states::Column::UserId.eq(user.as_str()))
-                .filter(conversation_states::Column::ConversationId.eq(&conversation_id))
-                .exec(tx)
-                .await?;
-            continue;
-        }
-        store::touch_state(
-            tx,
-            user,
-            &conversation_id,
-            sent.channel_id,
-            is_sender.then_some(seq),
-            now,
-        )
-        .await?;
+    if target.kind == ConversationType::Group {
+        // A group conversation row is the membership itself: move the
+        // sender's read position but never re-create a row that a removal
+        // committed since the membership check deleted.
+        let conversation_id = ConversationId::group(&sent.to_id).to_string();
+        conversation_states::Entity::update_many()
+            .col_expr(conversation_states::Column::ReadSeq, Expr::value(seq))
+            .col_expr(conversation_states::Column::UpdatedAt, Expr::value(now))
+            .filter(conversation_states::Column::UserId.eq(sent.sender_id.as_str()))
+            .filter(conversation_states::Column::ConversationId.eq(conversation_id))
+            .exec(tx)
+            .await?;
+    } else {
+        touch_participants(tx, sent, target, seq, now).await?;
     }
     files::attach_files(tx, file_ids, sent.channel_id, seq).await?;
+    Ok(())
+}
+
+/// C2C participants gain the conversation, and the sender has read
+/// everything up to their own message: one multi-row upsert. A row's read
+/// position only moves forward (the recipient's row is inserted at 0 and
+/// keeps its own), so one statement serves both sides.
+async fn touch_participants(
+    tx: &DatabaseTransaction,
+    sent: &messages::Model,
+    target: &SendTarget,
+    seq: i64,
+    now: i64,
+) -> AppResult<()> {
+    let rows = target.participants.iter().map(|user| {
+        let conversation_id =
+            super::view::conversation_id_for(target.kind, &sent.sender_id, &sent.to_id, user);
+        let read_seq = if *user == sent.sender_id { seq } else { 0 };
+        store::new_state_row(user, &conversation_id, sent.channel_id, read_seq, now)
+    });
+    let forward = Expr::cust(
+        "CASE WHEN excluded.read_seq > conversation_states.read_seq \
+         THEN excluded.read_seq ELSE conversation_states.read_seq END",
+    );
+    conversation_states::Entity::insert_many(rows)
+        .on_conflict(
+            OnConflict::columns([
+                conversation_states::Column::UserId,
+                conversation_states::Column::ConversationId,
+            ])
+            .value(conversation_states::Column::ReadSeq, forward)
+            .update_column(conversation_states::Column::UpdatedAt)
+            .to_owned(),
+        )
+        .exec_without_returning(tx)
+        .await?;
     Ok(())
 }
 

@@ -46,7 +46,7 @@ pub async fn resolve_send_target(
     match kind {
         ConversationType::C2c => {
             validate::user_id("to", to)?;
-            if users::find_user(state, to).await?.is_none() {
+            if !users::exists(state, to).await? {
                 return Err(AppError::NotFound(format!("no such user: {to}")));
             }
             let mut participants = vec![viewer.to_owned()];
@@ -138,7 +138,7 @@ pub async fn resolve_conversation(
         ConversationType::C2c => {
             let peer = parsed.target();
             validate::user_id(ConversationId::FIELD, peer)?;
-            if row.is_none() && users::find_user(state, peer).await?.is_none() {
+            if row.is_none() && !users::exists(state, peer).await? {
                 return Err(AppError::NotFound(format!(
                     "no such conversation: {conversation_id}"
                 )));

@@ -1,5 +1,6 @@
 //! Accounts and profiles.
 
+pub mod cache;
 pub mod graphql;
 pub mod service;
 pub mod types;

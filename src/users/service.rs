@@ -161,7 +161,31 @@ pub async fn logout(state: &AppState, viewer: &crate::auth::Viewer) -> AppResult
 
 /// The user row of an authenticated viewer (the account may have gone).
 pub async fn find_user(state: &AppState, user_id: &str) -> AppResult<Option<users::Model>> {
-    Ok(users::Entity::find_by_id(user_id).one(&state.db).await?)
+    Ok(find_cached(state, user_id)
+        .await?
+        .map(|row| row.as_ref().clone()))
+}
+
+/// The user's row from the cache, loaded on a miss.
+pub async fn find_cached(
+    state: &AppState,
+    user_id: &str,
+) -> AppResult<Option<std::sync::Arc<users::Model>>> {
+    if let Some(row) = state.caches.users.get(user_id) {
+        return Ok(Some(row));
+    }
+    let generation = state.caches.users.generation();
+    let Some(row) = users::Entity::find_by_id(user_id).one(&state.db).await? else {
+        return Ok(None);
+    };
+    let row = std::sync::Arc::new(row);
+    state.caches.users.store(generation, row.clone());
+    Ok(Some(row))
+}
+
+/// Whether the user exists (from the cache when it can).
+pub async fn exists(state: &AppState, user_id: &str) -> AppResult<bool> {
+    Ok(find_cached(state, user_id).await?.is_some())
 }
 
 /// The viewer's own profile.
@@ -187,14 +211,32 @@ pub async fn load_users(
     state: &AppState,
     ids: &[String],
 ) -> AppResult<HashMap<String, users::Model>> {
-    if ids.is_empty() {
-        return Ok(HashMap::new());
+    let mut out = HashMap::with_capacity(ids.len());
+    let mut missing = Vec::new();
+    for id in ids {
+        match state.caches.users.get(id) {
+            Some(row) => {
+                out.insert(id.clone(), row.as_ref().clone());
+            }
+            None => missing.push(id.clone()),
+        }
     }
+    if missing.is_empty() {
+        return Ok(out);
+    }
+    let generation = state.caches.users.generation();
     let rows = users::Entity::find()
-        .filter(users::Column::UserId.is_in(ids.iter().cloned()))
+        .filter(users::Column::UserId.is_in(missing))
         .all(&state.db)
         .await?;
-    Ok(rows.into_iter().map(|u| (u.user_id.clone(), u)).collect())
+    for row in rows {
+        state
+            .caches
+            .users
+            .store(generation, std::sync::Arc::new(row.clone()));
+        out.insert(row.user_id.clone(), row);
+    }
+    Ok(out)
 }
 
 /// Change the fields given; all are checked before anything is written.
@@ -203,7 +245,9 @@ pub async fn update_my_profile(
     viewer: &str,
     input: UpdateMyProfileInput,
 ) -> AppResult<Profile> {
-    let user = find_user(state, viewer)
+    // Read fresh, not from the cache: the custom fields are merged into it.
+    let user = users::Entity::find_by_id(viewer)
+        .one(&state.db)
         .await?
         .ok_or_else(|| AppError::Unauthenticated("account no longer exists".into()))?;
     for (field, value, max) in [
@@ -300,6 +344,7 @@ pub async fn update_my_profile(
         let _gate = state.write_guard().await;
         row.update(&state.db).await?
     };
+    state.caches.users.invalidate_user(viewer);
     let profile = Profile::own(&updated);
     state.bus.publish(
         Topic::User(viewer.to_owned()),

@@ -23,4 +23,5 @@ mod rules;
 mod schema_drift;
 mod sessions;
 mod slow_clients;
+mod statements;
 mod websocket;

@@ -79,6 +79,8 @@ async fn seed_members(app: &TestApp, group_id: &str, users: &[String]) {
         .exec(db)
         .await
         .expect("count members");
+    // Written behind the services' backs: drop what they cached.
+    app.state.caches.invalidate_all();
 }
 
 /// The sequences of a user's `@TIM#SYSTEM` history, oldest first, and its

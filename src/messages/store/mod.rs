@@ -4,9 +4,10 @@
 //! [`UnitOfWork`] is the one send sequence that every send, resend, revoke and
 //! group change goes through: channel locks (ascending, see
 //! [`ChannelLocks::lock_many`](crate::realtime::locks::ChannelLocks::lock_many)),
-//! then the SQLite write gate and the transaction (taken together by
-//! [`AppState::begin_write`]), the writes, commit, and only then the live
-//! events, in sequence order, while the channel locks are still held.
+//! then the transaction (on SQLite, the unit's turn in the group-commit
+//! [`Writer`](crate::writer::Writer); on PostgreSQL its own), the writes,
+//! commit, and only then the live events, in sequence order, while the
+//! channel locks are still held.
 //!
 //! This module depends on nothing above it: it reads `users` for sender fields
 //! and `files` to link attachments, and knows no group or conversation rule.
@@ -15,10 +16,14 @@ use std::{collections::HashMap, sync::Arc};
 
 use entity::{channels, conversation_states, messages};
 use sea_orm::{
-    sea_query::{Expr, ExprTrait, OnConflict, Query},
-    ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set,
+    sea_query::{Expr, ExprTrait, OnConflict},
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set,
 };
 use tokio::sync::MutexGuard;
+
+mod views;
+
+pub use views::{last_messages, publish_message, view_of, views_of};
 
 use super::{
     conversation_id::ConversationId,
@@ -32,6 +37,7 @@ use crate::{
     state::{AppState, WriteTx},
     users::service as users_service,
     util::unix_now,
+    writer::Lease,
 };
 
 /// The channel key of a C2C pair (ordered, so both sides share it).
@@ -72,19 +78,28 @@ pub fn to_json_string(value: &impl serde::Serialize) -> AppResult<String> {
     serde_json::to_string(value).map_err(AppError::internal)
 }
 
-/// Find a channel by key, creating it when missing (safe under races). The
-/// lookup needs no gate; the insert, when one is needed, takes it.
-pub async fn ensure_channel(state: &AppState, key: &str, kind: &str) -> AppResult<channels::Model> {
-    if let Some(found) = find_channel(&state.db, key).await? {
-        return Ok(found);
+/// The ID of a channel by key, creating the channel when missing (safe under
+/// races). IDs come from the channel cache; the lookup needs no gate; the
+/// insert, when one is needed, takes it.
+pub async fn ensure_channel(state: &AppState, key: &str, kind: &str) -> AppResult<i64> {
+    if let Some(id) = state.caches.channels.get(key) {
+        return Ok(id);
     }
-    {
-        let _gate = state.write_guard().await;
-        insert_channel(&state.db, key, kind).await?;
-    }
-    find_channel(&state.db, key)
-        .await?
-        .ok_or_else(|| AppError::internal("channel vanished after insert"))
+    let generation = state.caches.channels.generation();
+    let found = match find_channel(&state.db, key).await? {
+        Some(found) => found,
+        None => {
+            {
+                let _gate = state.write_guard().await;
+                insert_channel(&state.db, key, kind).await?;
+            }
+            find_channel(&state.db, key)
+                .await?
+                .ok_or_else(|| AppError::internal("channel vanished after insert"))?
+        }
+    };
+    state.caches.channels.store(generation, key, found.id);
+    Ok(found.id)
 }
 
 /// [`ensure_channel`] inside a write transaction that already holds the gate.
@@ -313,25 +328,35 @@ pub(super) struct Appended {
     pub(super) topics: Vec<Topic>,
 }
 
-/// One write: locks, gate and transaction held together; messages appended
-/// inside it are published after commit, in the order they were appended.
-/// Dropping it without [`UnitOfWork::commit`] rolls everything back and
-/// publishes nothing.
+/// The transaction of a unit: its own (PostgreSQL) or its turn in the
+/// SQLite writer's group commit.
+enum UnitTx<'s> {
+    Own(WriteTx<'s>),
+    Leased(Lease),
+}
+
+/// One write: locks and transaction held together; messages appended inside
+/// it are published after commit, in the order they were appended. Dropping
+/// it without [`UnitOfWork::commit`] rolls everything back and publishes
+/// nothing.
 pub struct UnitOfWork<'s> {
-    // Declared first so that it drops (rolls back, opens the gate) before the
-    // channel locks are released.
-    write: WriteTx<'s>,
+    // Declared first so that it drops (rolls back) before the channel locks
+    // are released.
+    write: UnitTx<'s>,
     order: Vec<MutexGuard<'s, ()>>,
     state: &'s AppState,
     pub(super) appended: Vec<Appended>,
 }
 
 impl<'s> UnitOfWork<'s> {
-    /// Lock `channel_ids` (ascending, each once), take the write gate and open
-    /// the transaction.
+    /// Lock `channel_ids` (ascending, each once), then open the transaction:
+    /// on SQLite, wait for this unit's turn in the writer's batch.
     pub async fn begin(state: &'s AppState, channel_ids: &[i64]) -> AppResult<Self> {
         let order = state.channel_locks.lock_many(channel_ids).await;
-        let write = state.begin_write().await?;
+        let write = match &state.writer {
+            Some(writer) => UnitTx::Leased(writer.lease().await?),
+            None => UnitTx::Own(state.begin_write().await?),
+        };
         Ok(Self {
             write,
             order,
@@ -342,7 +367,10 @@ impl<'s> UnitOfWork<'s> {
 
     /// The open transaction.
     pub fn tx(&self) -> &DatabaseTransaction {
-        self.write.conn()
+        match &self.write {
+            UnitTx::Own(write) => write.conn(),
+            UnitTx::Leased(lease) => lease.conn(),
+        }
     }
 
     /// Send a stored `unSend`/`fail` message: give it the channel's next
@@ -443,9 +471,9 @@ impl<'s> UnitOfWork<'s> {
         Ok(row)
     }
 
-    /// Commit and release the write gate; the channel locks stay held by the
-    /// returned [`Committed`] until it is dropped, so what it publishes keeps
-    /// each channel's sequence order.
+    /// Commit (on SQLite: wait until the writer's batch is committed); the
+    /// channel locks stay held by the returned [`Committed`] until it is
+    /// dropped, so what it publishes keeps each channel's sequence order.
     pub async fn commit(self) -> AppResult<Committed<'s>> {
         let Self {
             write,
@@ -453,7 +481,10 @@ impl<'s> UnitOfWork<'s> {
             state,
             appended,
         } = self;
-        write.commit().await?;
+        match write {
+            UnitTx::Own(write) => write.commit().await?,
+            UnitTx::Leased(lease) => lease.commit().await?,
+        }
         Ok(Committed {
             _order: order,
             state,
@@ -493,94 +524,24 @@ impl Committed<'_> {
     }
 }
 
-/// Publish a sent message to its topics (after commit).
-pub fn publish_message(state: &AppState, topics: &[Topic], view: &MessageView) {
-    let event = Arc::new(Event::Message(Arc::new(view.clone())));
-    for topic in topics {
-        state.bus.publish(topic.clone(), event.clone());
-    }
-}
-
-/// The newest message of each channel that `channels` (a condition on the
-/// `channels` table, e.g. an `IN (subquery)`) selects: one query, a row-value
-/// `IN` over a subquery, whatever the number of channels. Callers drop the
-/// ones hidden from their viewer (cleared or below a history floor).
-pub async fn last_messages(
-    state: &AppState,
-    channels: Condition,
-) -> AppResult<Vec<messages::Model>> {
-    let newest = Query::select()
-        .column((channels::Entity, channels::Column::Id))
-        .column((channels::Entity, channels::Column::LastSeq))
-        .from(channels::Entity)
-        .cond_where(channels)
-        .and_where(Expr::col((channels::Entity, channels::Column::LastSeq)).gt(0))
-        .to_owned();
-    Ok(messages::Entity::find()
-        .filter(
-            Expr::tuple([
-                Expr::col((messages::Entity, messages::Column::ChannelId)),
-                Expr::col((messages::Entity, messages::Column::Seq)),
-            ])
-            .in_subquery(newest),
-        )
-        .all(&state.db)
-        .await?)
-}
-
-/// One row as `viewer` sees it (loads the sender and, for C2C, the peer's read position).
-pub async fn view_of(
-    state: &AppState,
-    viewer: &str,
-    row: messages::Model,
-) -> AppResult<MessageView> {
-    let mut views = views_of(state, viewer, vec![row]).await?;
-    views
-        .pop()
-        .ok_or_else(|| AppError::internal("no view of a loaded message"))
-}
-
-/// Rows as `viewer` sees them, with senders and read positions loaded in batches.
-pub async fn views_of(
-    state: &AppState,
-    viewer: &str,
-    rows: Vec<messages::Model>,
-) -> AppResult<Vec<MessageView>> {
-    let mut sender_ids: Vec<String> = rows.iter().map(|r| r.sender_id.clone()).collect();
-    sender_ids.sort();
-    sender_ids.dedup();
-    let senders = users_service::load_users(state, &sender_ids).await?;
-    // isPeerRead: the C2C recipient's read position, one query for all
-    // channels. A C2C channel has both parties' state rows, so one bind per
-    // channel (bounded by the rows asked for) and the pair is matched here:
-    // no condition per (user, conversation) pair.
-    let mut channel_ids: Vec<i64> = rows
-        .iter()
-        .filter(|r| r.conversation_type == entity::kinds::ConversationType::C2c && r.seq.is_some())
-        .map(|r| r.channel_id)
-        .collect();
-    channel_ids.sort_unstable();
-    channel_ids.dedup();
-    let mut read: HashMap<(String, String), i64> = HashMap::new();
-    if !channel_ids.is_empty() {
-        for s in conversation_states::Entity::find()
-            .filter(conversation_states::Column::ChannelId.is_in(channel_ids))
-            .all(&state.db)
-            .await?
-        {
-            read.insert((s.user_id, s.conversation_id), s.read_seq);
+impl Committed<'_> {
+    /// [`Committed::publish_messages`] for user messages `viewer` has just
+    /// sent: no read position is read back. A C2C recipient cannot have read
+    /// a message before it was published, and a message to oneself is read by
+    /// its sending, so `isPeerRead` is known.
+    pub async fn publish_sent(&mut self, viewer: &str) -> AppResult<Vec<MessageView>> {
+        let appended = std::mem::take(&mut self.appended);
+        if appended.is_empty() {
+            return Ok(Vec::new());
         }
+        let sender = users_service::find_cached(self.state, viewer).await?;
+        let mut views = Vec::with_capacity(appended.len());
+        for Appended { row, topics } in appended {
+            let peer_read = (row.to_id == row.sender_id).then_some(row.seq).flatten();
+            let view = MessageView::from_row(&row, sender.as_deref(), viewer, peer_read);
+            publish_message(self.state, &topics, &view);
+            views.push(view);
+        }
+        Ok(views)
     }
-    Ok(rows
-        .iter()
-        .map(|row| {
-            let peer_read = read
-                .get(&(
-                    row.to_id.clone(),
-                    ConversationId::c2c(&row.sender_id).to_string(),
-                ))
-                .copied();
-            MessageView::from_row(row, senders.get(&row.sender_id), viewer, peer_read)
-        })
-        .collect())
 }
