@@ -5,6 +5,7 @@
 
 pub mod codes;
 pub mod context;
+pub mod doc_cache;
 pub mod graphiql;
 pub mod http;
 pub mod limits;
