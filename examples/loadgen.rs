@@ -33,6 +33,9 @@ enum Scenario {
     Group { members: usize, messages: usize },
     /// Memory of an idle server.
     Idle,
+    /// `sockets` idle WebSocket connections of `users` users, each with one
+    /// `messageReceived` subscription: memory per socket.
+    Sockets { sockets: usize, users: usize },
 }
 
 fn parse_args() -> Result<(Scenario, String), String> {
@@ -62,8 +65,12 @@ fn parse_args() -> Result<(Scenario, String), String> {
             messages: num("messages", 50)?.min(10_000) as usize,
         },
         "idle" => Scenario::Idle,
+        "sockets" => Scenario::Sockets {
+            sockets: num("sockets", 10_000)?.min(50_000) as usize,
+            users: num("users", 100)?.clamp(1, 10_000) as usize,
+        },
         _ => {
-            return Err("usage: loadgen (c2c [--pairs N] [--seconds S] | group [--members N] [--messages M] | idle) [--server-bin PATH]".into())
+            return Err("usage: loadgen (c2c [--pairs N] [--seconds S] | group [--members N] [--messages M] | idle | sockets [--sockets N] [--users U]) [--server-bin PATH]".into())
         }
     };
     Ok((scenario, bin))
@@ -515,5 +522,50 @@ async fn main() {
             tokio::time::sleep(Duration::from_secs(2)).await;
             println!("server RSS idle: {} KiB", server.rss_kib());
         }
+        Scenario::Sockets { sockets, users } => run_sockets(&server, sockets, users).await,
+    }
+}
+
+/// Open `sockets` subscribed sockets (in waves, each socket live before the
+/// next wave), then report the server's RSS before and after and per socket.
+/// Needs `ulimit -n` above `sockets` plus a few hundred.
+async fn run_sockets(server: &Server, sockets: usize, users: usize) {
+    let http = reqwest::Client::new();
+    let names: Vec<String> = (0..users).map(|i| format!("idle{i}")).collect();
+    let tokens = register_many(&http, &server.base, &names).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let idle = server.rss_kib();
+    let stop = Arc::new(tokio::sync::Notify::new());
+    let (ready_tx, mut ready_rx) = tokio::sync::mpsc::channel(1024);
+    let mut tasks = Vec::with_capacity(sockets);
+    let started = Instant::now();
+    for wave in (0..sockets).collect::<Vec<_>>().chunks(250) {
+        for i in wave {
+            tasks.push(tokio::spawn(subscriber(
+                server.base.clone(),
+                tokens[i % tokens.len()].clone(),
+                ready_tx.clone(),
+                |_| {},
+                stop.clone(),
+            )));
+        }
+        for _ in wave {
+            ready_rx.recv().await.expect("socket ready");
+        }
+    }
+    let opened = started.elapsed();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let loaded = server.rss_kib();
+    let per_socket = (loaded.saturating_sub(idle)) as f64 / sockets as f64;
+    println!(
+        "sockets: {sockets} subscribed ({users} users) in {:.1} s",
+        opened.as_secs_f64()
+    );
+    println!("server RSS idle (after {users} registrations): {idle} KiB");
+    println!("server RSS with {sockets} sockets: {loaded} KiB");
+    println!("memory per idle socket with one subscription: {per_socket:.1} KiB");
+    stop.notify_waiters();
+    for task in tasks {
+        let _ = task.await;
     }
 }
