@@ -17,7 +17,7 @@ use crate::{
     config::{Config, SqliteSync},
     error::{AppError, AppResult},
     messages::events::Event,
-    realtime::{EventBus, InProcessBus, Presence},
+    realtime::{BusStats, EventBus, LiveSettings, Presence},
 };
 
 /// Everything a request needs; cheap to clone, no globals.
@@ -46,6 +46,12 @@ pub struct AppState {
     pub sessions: Sessions,
     /// Login and send rate limits.
     pub rate_limits: Arc<RateLimits>,
+    /// Hooks run on cache invalidations and bus resyncs (see [`crate::control`]).
+    pub control: crate::control::Control,
+    /// Set when the server stops: open sockets close with 1001.
+    pub shutdown: crate::realtime::Stopping,
+    /// The Redis bus's counters, when the bus is Redis.
+    pub bus_stats: Option<Arc<BusStats>>,
 }
 
 impl AppState {
@@ -63,7 +69,15 @@ impl AppState {
         let hasher = PasswordHasher::new(config.hash_concurrency)
             .map_err(|_| anyhow::Error::msg("password hasher failed to start"))?;
         let write_gate = config.is_sqlite().then(|| Arc::new(Mutex::new(())));
-        let bus_capacity = config.bus_capacity;
+        let instance = uuid::Uuid::now_v7().simple().to_string();
+        let live = crate::realtime::start(LiveSettings {
+            redis_url: config.redis_url.as_deref(),
+            prefix: &config.redis_prefix,
+            presence_ttl: config.presence_ttl(),
+            capacity: config.bus_capacity,
+            instance: &instance,
+        })
+        .await?;
         let files = crate::files::Files::local(&config)
             .map_err(|e| anyhow::Error::msg(format!("cannot open the file store: {e}")))?;
         let sessions = Sessions::load(&db)
@@ -79,13 +93,16 @@ impl AppState {
             config: Arc::new(config),
             keys,
             hasher,
-            bus: Arc::new(InProcessBus::new(bus_capacity)),
-            presence: Presence::default(),
+            bus: live.bus,
+            presence: live.presence,
             write_gate,
             channel_locks: Default::default(),
             files,
             sessions,
             rate_limits,
+            control: Default::default(),
+            shutdown: Default::default(),
+            bus_stats: live.stats,
         })
     }
 

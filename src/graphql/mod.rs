@@ -5,6 +5,7 @@
 
 pub mod codes;
 pub mod context;
+pub mod field_metrics;
 pub mod graphiql;
 pub mod http;
 pub mod limits;

@@ -62,6 +62,7 @@ pub fn schema_builder() -> SchemaBuilder<Query, Mutation, Subscription> {
     .limit_recursive_depth(MAX_RECURSIVE_DEPTH)
     .limit_directives(MAX_DIRECTIVES)
     .extension(codes::ErrorCodes)
+    .extension(super::field_metrics::FieldMetrics)
     // Root fields per operation and one `login`/`register`, before validation.
     .extension(limits::OperationLimits)
 }
