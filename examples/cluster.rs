@@ -250,8 +250,8 @@ async fn latency(
         tick.tick().await;
         let (base, token, to) = senders[i % pairs].clone();
         let (http, started) = (http.clone(), started.clone());
+        let text = format!("{tag}-{i}");
         tasks.push(tokio::spawn(async move {
-            let text = format!("{tag}-{i}");
             started.lock().expect("lock").push((text.clone(), Instant::now()));
             gql(&http, &base, Some(&token), SEND, json!({ "m": { "to": to, "conversationType": "C2C", "payload": { "text": { "text": text } } } })).await;
         }));
