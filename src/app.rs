@@ -195,9 +195,39 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let header_timeout = state.config.header_timeout();
+    crate::metrics::install();
     let sweeper = crate::files::sweeper::spawn(state.clone());
+    let control = crate::control::spawn(&state);
+    let sampler = spawn_db_sampler(state.clone());
+    // On shutdown, open sockets are told first (they close with 1001), then
+    // the server stops accepting and waits for requests in flight.
+    let stopping = state.shutdown.clone();
+    let shutdown = async move {
+        shutdown.await;
+        stopping.stop();
+    };
     let served =
-        crate::server::serve_router(listener, router(state), header_timeout, shutdown).await;
+        crate::server::serve_router(listener, router(state.clone()), header_timeout, shutdown)
+            .await;
+    state.shutdown.stop();
+    state.shutdown.drained(Duration::from_secs(5)).await;
+    state.presence.shutdown().await;
     sweeper.abort();
+    control.abort();
+    sampler.abort();
     served
+}
+
+/// Time a database round trip every few seconds, for `/metrics`.
+fn spawn_db_sampler(state: AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(5));
+        loop {
+            every.tick().await;
+            let started = std::time::Instant::now();
+            if state.ping_db().await.is_ok() {
+                crate::metrics::db_ping(started.elapsed());
+            }
+        }
+    })
 }

@@ -110,8 +110,8 @@ pub struct Config {
     )]
     pub cors_origins: Vec<String>,
 
-    /// Events a live subscriber may fall behind on a group before its stream ends with
-    /// `SUBSCRIPTION_LAGGED` (a quarter of it on the user's own events).
+    /// Events a live subscriber may fall behind on a group before it is caught
+    /// up from the database instead (a quarter of it on the user's own events).
     #[arg(long, env = "IMGQL_BUS_CAPACITY", default_value_t = 1024)]
     pub bus_capacity: usize,
 
@@ -189,6 +189,26 @@ pub struct Config {
     #[arg(long, env = "IMGQL_SEND_RATE_PER_SECOND", default_value_t = 0)]
     pub send_rate_per_second: u32,
 
+    /// Redis URL (e.g. `redis://127.0.0.1:6379`): when set, live events and
+    /// presence go through Redis so several instances act as one; unset keeps
+    /// everything in this process (one instance).
+    #[arg(long, env = "IMGQL_REDIS_URL", hide_env_values = true)]
+    pub redis_url: Option<String>,
+
+    /// Prefix of every Redis key and channel, so deployments can share a Redis.
+    #[arg(long, env = "IMGQL_REDIS_PREFIX", default_value = "imgql")]
+    pub redis_prefix: String,
+
+    /// Seconds a live socket keeps its user online in Redis without a refresh
+    /// (an instance that dies stops counting within it).
+    #[arg(long, env = "IMGQL_PRESENCE_TTL", default_value_t = 30)]
+    pub presence_ttl: u64,
+
+    /// Directory of uploaded files; default `<data dir>/files`. Instances that
+    /// share a database must share it too.
+    #[arg(long, env = "IMGQL_FILES_DIR")]
+    pub files_dir: Option<PathBuf>,
+
     /// Header naming the client address when behind a reverse proxy (e.g.
     /// `x-forwarded-for`; its last entry counts); empty uses the socket peer.
     #[arg(long, env = "IMGQL_TRUSTED_PROXY_HEADER", default_value = "")]
@@ -208,6 +228,18 @@ impl Config {
                 self.data_dir.join("imgql.db").display()
             ),
         }
+    }
+
+    /// The directory of uploaded files in force.
+    pub fn files_dir(&self) -> PathBuf {
+        self.files_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("files"))
+    }
+
+    /// How long presence lasts in Redis without a refresh.
+    pub fn presence_ttl(&self) -> Duration {
+        Duration::from_secs(self.presence_ttl)
     }
 
     /// Whether the database is SQLite.
@@ -323,6 +355,23 @@ impl Config {
         {
             return Err("IMGQL_TRUSTED_PROXY_HEADER must be empty or a header name".into());
         }
+        if let Some(redis) = &self.redis_url {
+            if !(redis.starts_with("redis://") || redis.starts_with("rediss://")) {
+                return Err("IMGQL_REDIS_URL must be a redis:// URL".into());
+            }
+        }
+        if self.redis_prefix.is_empty()
+            || self.redis_prefix.len() > 64
+            || !self
+                .redis_prefix
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+        {
+            return Err("IMGQL_REDIS_PREFIX must be 1 to 64 of A-Z a-z 0-9 - _ .".into());
+        }
+        if !(2..=3600).contains(&self.presence_ttl) {
+            return Err("IMGQL_PRESENCE_TTL must be 2 to 3600 seconds".into());
+        }
         let url = self.database_url();
         if !(url.starts_with("sqlite:")
             || url.starts_with("postgres://")
@@ -369,6 +418,10 @@ impl Config {
             login_rate_per_address_per_minute: 0,
             send_rate_per_second: 0,
             trusted_proxy_header: String::new(),
+            redis_url: None,
+            redis_prefix: "imgql".into(),
+            presence_ttl: 30,
+            files_dir: None,
         }
     }
 }

@@ -23,7 +23,7 @@ use crate::{
     config::{Config, SqliteSync},
     error::{AppError, AppResult},
     messages::events::Event,
-    realtime::{EventBus, InProcessBus, Presence},
+    realtime::{BusStats, EventBus, LiveSettings, Presence},
 };
 
 /// Everything a request needs; cheap to clone, no globals.
@@ -60,6 +60,12 @@ pub struct AppState {
     /// Prepared statements run so far (every query and write; not the
     /// transaction control statements), for tests and metrics.
     pub db_statements: Arc<AtomicU64>,
+    /// Hooks run on cache invalidations and bus resyncs (see [`crate::control`]).
+    pub control: crate::control::Control,
+    /// Set when the server stops: open sockets close with 1001.
+    pub shutdown: crate::realtime::Stopping,
+    /// The Redis bus's counters, when the bus is Redis.
+    pub bus_stats: Option<Arc<BusStats>>,
 }
 
 impl AppState {
@@ -85,7 +91,15 @@ impl AppState {
         let writer = write_gate
             .as_ref()
             .map(|gate| crate::writer::Writer::start(db.clone(), gate.clone()));
-        let bus_capacity = config.bus_capacity;
+        let instance = uuid::Uuid::now_v7().simple().to_string();
+        let live = crate::realtime::start(LiveSettings {
+            redis_url: config.redis_url.as_deref(),
+            prefix: &config.redis_prefix,
+            presence_ttl: config.presence_ttl(),
+            capacity: config.bus_capacity,
+            instance: &instance,
+        })
+        .await?;
         let files = crate::files::Files::local(&config)
             .map_err(|e| anyhow::Error::msg(format!("cannot open the file store: {e}")))?;
         let sessions = Sessions::load(&db)
@@ -101,8 +115,8 @@ impl AppState {
             config: Arc::new(config),
             keys,
             hasher,
-            bus: Arc::new(InProcessBus::new(bus_capacity)),
-            presence: Presence::default(),
+            bus: live.bus,
+            presence: live.presence,
             write_gate,
             writer,
             channel_locks: Default::default(),
@@ -111,6 +125,9 @@ impl AppState {
             rate_limits,
             caches: Default::default(),
             db_statements,
+            control: Default::default(),
+            shutdown: Default::default(),
+            bus_stats: live.stats,
         })
     }
 

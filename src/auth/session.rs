@@ -96,6 +96,24 @@ impl Sessions {
         self.inner.changed.send_modify(|n| *n = n.wrapping_add(1));
     }
 
+    /// Add every revocation `other` knows (read again from the database
+    /// after events between instances may have been lost).
+    pub fn merge(&self, other: &Sessions) {
+        let known: Vec<(String, i64)> = other
+            .inner
+            .revoked
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .expiry
+            .iter()
+            .filter(|(id, _)| !self.is_revoked(id))
+            .map(|(id, exp)| (id.clone(), *exp))
+            .collect();
+        for (session_id, expires_at) in known {
+            self.mark_revoked(&session_id, expires_at);
+        }
+    }
+
     /// Resolves once `session_id` is revoked (at once if it already is).
     pub fn revoked(
         &self,

@@ -71,7 +71,21 @@ impl BlacklistSubscription {
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<Vec<String>>>> {
         let viewer = ctx.viewer()?;
         let state = ctx.state()?;
-        let events = topic_events(state.bus.as_ref(), &Topic::User(viewer.user_id.clone()));
+        let (again, owner) = (state.clone(), viewer.user_id.clone());
+        let events = topic_events(
+            state.bus.as_ref(),
+            &Topic::User(viewer.user_id.clone()),
+            move || {
+                let (state, owner) = (again.clone(), owner.clone());
+                Box::pin(async move {
+                    let list = service::list_ids(&state, &owner).await?;
+                    Ok(Some(std::sync::Arc::new(Event::BlacklistUpdated {
+                        owner,
+                        list,
+                    })))
+                })
+            },
+        );
         Ok(select_events(events, |event| match event {
             Event::BlacklistUpdated { list, .. } => Some(list.clone()),
             _ => None,

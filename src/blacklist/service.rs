@@ -117,6 +117,12 @@ async fn announce(state: &AppState, owner: &str) -> AppResult<Vec<String>> {
             list: list.clone(),
         }),
     );
+    crate::control::publish(
+        state,
+        crate::messages::events::Invalidation::Blacklist {
+            owner: owner.to_owned(),
+        },
+    );
     Ok(list)
 }
 

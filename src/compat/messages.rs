@@ -340,6 +340,9 @@ struct ListBody {
     count: Option<LooseInt>,
     #[serde(rename = "nextReqMessageID")]
     next_req_message_id: Option<String>,
+    /// Page forward from this sequence instead.
+    #[serde(rename = "afterSequence")]
+    after_sequence: Option<LooseInt>,
 }
 
 async fn get_message_list(
@@ -353,6 +356,7 @@ async fn get_message_list(
         &body.conversation_id,
         body.count.map(|c| c.0),
         body.next_req_message_id.as_deref(),
+        body.after_sequence.map(|c| c.0),
     )
     .await?;
     // The seed's shape: a list of `{message}`.

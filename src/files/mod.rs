@@ -34,9 +34,9 @@ pub struct Files {
 }
 
 impl Files {
-    /// Files on local disk under `<data dir>/files`.
+    /// Files on local disk under `IMGQL_FILES_DIR` (default `<data dir>/files`).
     pub fn local(config: &Config) -> std::io::Result<Self> {
-        let store = LocalStore::open(config.data_dir.join("files"))?;
+        let store = LocalStore::open(config.files_dir())?;
         Ok(Self::new(Arc::new(store)))
     }
 

@@ -354,6 +354,7 @@ pub async fn graphql_ws(
         init_timeout: std::time::Duration::from_secs(state.app.config.ws_init_timeout),
         keepalive_interval: std::time::Duration::from_secs(state.app.config.ws_keepalive),
         max_subscriptions: state.app.config.ws_max_subscriptions,
+        shutdown: state.app.shutdown.clone(),
         ..WsConfig::default()
     };
     let upgrade = ws::configure_upgrade(upgrade, &config);
@@ -367,7 +368,7 @@ pub async fn graphql_ws(
                 state.schema,
                 protocol,
                 config,
-                move |payload| async move { on_connection_init(&app, client, payload) },
+                move |payload| async move { on_connection_init(&app, client, payload).await },
             )
             .await
         })
@@ -377,7 +378,7 @@ pub async fn graphql_ws(
 /// Authenticate a socket from its `connection_init` payload: `token`,
 /// `authToken`, `Authorization` or `headers.Authorization`. The session ends
 /// (close 4403) when the token expires or `logout` revokes it.
-fn on_connection_init(
+async fn on_connection_init(
     app: &AppState,
     client: ClientIp,
     payload: serde_json::Value,
@@ -411,7 +412,7 @@ fn on_connection_init(
         .map_err(|_| InitRejection::Unauthenticated("invalid or expired token".into()))?;
     let revoked = app.sessions.revoked(viewer.session_id.clone());
     let mut data = Data::default();
-    data.insert(app.presence.connect(&viewer.user_id));
+    data.insert(app.presence.connect(&viewer.user_id).await);
     data.insert(Auth::Viewer(viewer));
     data.insert(client);
     Ok(Session::new(data)

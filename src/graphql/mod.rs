@@ -6,6 +6,7 @@
 pub mod codes;
 pub mod context;
 pub mod doc_cache;
+pub mod field_metrics;
 pub mod graphiql;
 pub mod http;
 pub mod limits;

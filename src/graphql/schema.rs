@@ -64,6 +64,7 @@ pub fn schema_builder() -> SchemaBuilder<Query, Mutation, Subscription> {
     // First, so that a document parsed before skips the parse and its checks.
     .extension(doc_cache::DocumentCache::default())
     .extension(codes::ErrorCodes)
+    .extension(super::field_metrics::FieldMetrics)
     // Root fields per operation and one `login`/`register`, before validation.
     .extension(limits::OperationLimits)
 }

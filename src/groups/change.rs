@@ -14,7 +14,7 @@ use sea_orm::DatabaseTransaction;
 
 use crate::{
     error::{AppError, AppResult},
-    messages::events::Event,
+    messages::events::{Event, Invalidation},
     messages::{
         conversation_id::ConversationId,
         payload::{GroupSystemNoticeElem, GroupTipElem},
@@ -160,8 +160,17 @@ impl<'s> Change<'s> {
             notices = noticed,
             "group change committed"
         );
+        let mut changed_groups = std::collections::BTreeSet::new();
         for (user, event) in memberships {
+            if let Event::Membership { group_id, .. } = &event {
+                changed_groups.insert(group_id.clone());
+            }
             committed.publish(Topic::User(user), Arc::new(event));
+        }
+        // Roles and profiles too: whatever a group change touched.
+        changed_groups.extend(announce.iter().cloned());
+        for group_id in changed_groups {
+            crate::control::publish(state, Invalidation::Memberships { group_id });
         }
         // Committed: a failure to build live views is logged, not returned.
         if let Err(err) = committed.publish_messages(ConversationId::SYSTEM).await {

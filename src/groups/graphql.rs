@@ -412,7 +412,7 @@ impl GroupsSubscription {
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<GroupView>>> {
         let viewer = ctx.viewer()?.user_id.clone();
         let state = ctx.state()?.clone();
-        let feed = viewer_feed(&state, &viewer).await?;
+        let feed = viewer_feed(&state, &viewer, &[]).await?;
         Ok(feed.filter_map(move |event| {
             let state = state.clone();
             let viewer = viewer.clone();

@@ -160,7 +160,10 @@ pub async fn get_group_online_member_count(
     load_group(&state.db, group_id).await?;
     require_member(&state.db, group_id, viewer).await?;
     let ids = member_ids(&state.db, group_id).await?;
-    Ok(state.presence.count_online(ids.iter().map(String::as_str)) as i64)
+    Ok(state
+        .presence
+        .count_online(ids.iter().map(String::as_str))
+        .await? as i64)
 }
 
 /// Add users (who may add depends on the type and role). Unknown users and
@@ -491,6 +494,12 @@ pub async fn set_group_member_name_card(
             .await?;
     }
     state.caches.groups.invalidate_group(group_id);
+    crate::control::publish(
+        state,
+        crate::messages::events::Invalidation::Memberships {
+            group_id: group_id.to_owned(),
+        },
+    );
     member_change(state, viewer, group_id, &user).await
 }
 
@@ -523,6 +532,12 @@ pub async fn set_group_member_custom_field(
             .await?;
     }
     state.caches.groups.invalidate_group(group_id);
+    crate::control::publish(
+        state,
+        crate::messages::events::Invalidation::Memberships {
+            group_id: group_id.to_owned(),
+        },
+    );
     member_change(state, viewer, group_id, &user).await
 }
 

@@ -117,7 +117,7 @@ pub struct ViewerPart {
 
 /// A group as one viewer sees it. Non-members see the public fields only
 /// (`notification`, `groupCustomField` and `nextMessageSeq` are empty for them).
-#[derive(SimpleObject, Clone, Debug, Serialize)]
+#[derive(SimpleObject, Clone, Debug, Serialize, Deserialize)]
 #[graphql(name = "Group", complex)]
 #[serde(rename_all = "camelCase")]
 pub struct GroupView {
@@ -160,7 +160,7 @@ pub struct GroupView {
     /// `None` when built for every member at once (live events); the
     /// `selfInfo` and `lastMessage` resolvers are in [`super::graphql`].
     #[graphql(skip)]
-    #[serde(flatten)]
+    #[serde(flatten, skip_deserializing)]
     pub viewer: Option<ViewerPart>,
 }
 

@@ -3,12 +3,16 @@
 
 use std::sync::Arc;
 
+use serde::{Deserialize, Serialize};
+
 use crate::{groups::types::GroupView, messages::view::MessageView, users::types::Profile};
 
 /// One live event. Shared by `Arc` among all listeners of its topic, so it is
 /// built once whatever the number of subscribers; per-viewer fields
 /// (`flow`, `conversationID`) are derived by each subscriber.
-#[derive(Debug, Clone)]
+///
+/// Events cross Redis between instances as JSON (see `realtime::redis_bus`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Event {
     /// A user's profile changed (sent to that user's topic).
     ProfileUpdated(Profile),
@@ -73,5 +77,35 @@ pub enum Event {
         /// The group's last sequence when the change was made: it applies to
         /// the messages after it, however late a stream sees the change.
         since_seq: i64,
+    },
+    /// Something cached from the database changed: every instance drops its
+    /// copy (sent to [`crate::realtime::Topic::Control`]).
+    Invalidate(Invalidation),
+}
+
+/// What a cache must drop (see [`crate::control`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Invalidation {
+    /// A user's profile.
+    Profile {
+        /// Whose.
+        user: String,
+    },
+    /// A user's blacklist.
+    Blacklist {
+        /// Whose.
+        owner: String,
+    },
+    /// A group's members (joins, departures, roles).
+    Memberships {
+        /// The group.
+        group_id: String,
+    },
+    /// A session was logged out: its token is refused everywhere.
+    SessionRevoked {
+        /// The session.
+        session_id: String,
+        /// When its token expires anyway (Unix seconds).
+        expires_at: i64,
     },
 }

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use async_graphql::{Context, Object, Subscription, ID};
+use async_graphql::{Context, InputObject, Object, Subscription, ID};
 use futures_util::{stream::BoxStream, Stream, StreamExt};
 
 use super::{
@@ -14,7 +14,11 @@ use crate::{
     conversations::{service as conversations, types::PeerRead},
     error::AppError,
     graphql::context::ContextExt,
-    messages::{conversation_id::ConversationId, events::Event, feed::viewer_feed},
+    messages::{
+        conversation_id::ConversationId,
+        events::Event,
+        feed::{viewer_feed, Resume},
+    },
     realtime::stream::select_events,
 };
 
@@ -24,7 +28,9 @@ pub struct MessagesQuery;
 
 #[Object]
 impl MessagesQuery {
-    /// History of a conversation, newest page first (`count` 1 to 100).
+    /// History of a conversation, newest page first (`count` 1 to 100); with
+    /// `afterSequence`, forward instead: the oldest `count` messages after
+    /// that sequence, ascending, `isCompleted` when none is newer.
     #[graphql(name = "getMessageList")]
     async fn get_message_list(
         &self,
@@ -34,6 +40,7 @@ impl MessagesQuery {
         // not apply a default when a declared variable is left out.
         #[graphql(default_with = "Some(15)")] count: Option<i64>,
         #[graphql(name = "nextReqMessageID")] next_req_message_id: Option<String>,
+        #[graphql(name = "afterSequence")] after_sequence: Option<i64>,
     ) -> async_graphql::Result<MessagePage> {
         let viewer = ctx.viewer()?;
         Ok(service::get_message_list(
@@ -42,6 +49,7 @@ impl MessagesQuery {
             &conversation_id,
             count,
             next_req_message_id.as_deref(),
+            after_sequence,
         )
         .await?)
     }
@@ -142,22 +150,46 @@ pub struct MessagesSubscription;
 type Feed = BoxStream<'static, Result<Arc<Event>, AppError>>;
 
 async fn feed(ctx: &Context<'_>) -> async_graphql::Result<(Feed, String)> {
+    feed_since(ctx, &[]).await
+}
+
+async fn feed_since(ctx: &Context<'_>, since: &[Resume]) -> async_graphql::Result<(Feed, String)> {
     let viewer = ctx.viewer()?.user_id.clone();
-    let feed = viewer_feed(ctx.state()?, &viewer).await?;
+    let feed = viewer_feed(ctx.state()?, &viewer, since).await?;
     Ok((feed, viewer))
+}
+
+/// Where a resuming client stands in one conversation.
+#[derive(InputObject, Clone, Debug)]
+pub struct ConversationSequenceInput {
+    /// `C2C<peer>`, `GROUP<groupID>` or `SYSTEM`/`@TIM#SYSTEM`.
+    #[graphql(name = "conversationID")]
+    pub conversation_id: String,
+    /// The newest sequence the client has of it.
+    pub sequence: i64,
 }
 
 #[Subscription]
 impl MessagesSubscription {
     /// Every message that becomes visible to you from now on (your own sends
-    /// too, with `flow: out`); with `conversationID`, only that conversation's.
+    /// too, with `flow: out`), in sequence order per conversation with none
+    /// skipped or repeated; with `conversationID`, only that conversation's.
+    /// With `since`, each listed conversation you can see first replays its
+    /// messages after the given sequence, oldest first, then goes on live.
     #[graphql(name = "messageReceived")]
     async fn message_received(
         &self,
         ctx: &Context<'_>,
         #[graphql(name = "conversationID")] conversation_id: Option<String>,
+        since: Option<Vec<ConversationSequenceInput>>,
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<MessageView>>> {
-        let (feed, viewer) = feed(ctx).await?;
+        let since = service::resume_points(
+            since
+                .unwrap_or_default()
+                .into_iter()
+                .map(|s| (s.conversation_id, s.sequence)),
+        )?;
+        let (feed, viewer) = feed_since(ctx, &since).await?;
         Ok(select_events(feed, move |event| match event {
             Event::Message(view) if view.addressed_to(&viewer) => {
                 let mine = view.for_viewer(&viewer);

@@ -57,13 +57,15 @@ pub async fn get_visible_message(
     store::view_of(state, viewer, row).await
 }
 
-/// One page of history, newest page first, each page oldest-first.
+/// One page of history, newest page first, each page oldest-first; with
+/// `after_sequence`, one page forward from it instead.
 pub async fn get_message_list(
     state: &AppState,
     viewer: &str,
     conversation_id: &str,
     count: Option<i64>,
     next_req_message_id: Option<&str>,
+    after_sequence: Option<i64>,
 ) -> AppResult<MessagePage> {
     let count = count.unwrap_or(15);
     if !(1..=MAX_PAGE as i64).contains(&count) {
@@ -71,6 +73,16 @@ pub async fn get_message_list(
             "count",
             format!("must be 1 to {MAX_PAGE}"),
         ));
+    }
+    if let Some(after) = after_sequence {
+        if next_req_message_id.is_some_and(|c| !c.is_empty()) {
+            return Err(AppError::bad_input(
+                "afterSequence",
+                "give at most one of afterSequence and nextReqMessageID",
+            ));
+        }
+        return super::replay::get_messages_after(state, viewer, conversation_id, count, after)
+            .await;
     }
     let conv = targets::resolve_conversation(state, viewer, conversation_id).await?;
     let Some(channel) = channels::Entity::find()

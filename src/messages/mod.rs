@@ -12,6 +12,7 @@ pub mod history;
 pub mod input;
 pub mod notices;
 pub mod payload;
+pub mod replay;
 pub mod revoke;
 pub mod send;
 pub mod service;

@@ -4,8 +4,15 @@
 //! message is published once and reaches every member's streams without a
 //! per-member copy. The in-process implementation keeps one broadcast channel
 //! per topic that someone listens to, and frees it when its last
-//! [`Subscription`] is dropped; a Redis implementation can map topics to
-//! pub/sub channels for several instances.
+//! [`Subscription`] is dropped; the Redis implementation
+//! ([`super::redis_bus::RedisBus`]) maps topics to pub/sub channels so that
+//! several instances act as one.
+//!
+//! A bus may lose events it cannot vouch for (a Redis reconnect, a gap in the
+//! numbered [`Topic::Control`] events): it then bumps its resync counter
+//! ([`EventBus::resyncs`]) and listeners re-read what they follow from the
+//! database. A listener that falls behind its topic gets
+//! [`RecvError::Lagged`] and does the same for that topic.
 
 use std::{
     collections::HashMap,
@@ -15,7 +22,10 @@ use std::{
 };
 
 use futures_util::Stream;
-use tokio::sync::broadcast::{self, error::RecvError};
+use tokio::sync::{
+    broadcast::{self, error::RecvError},
+    watch,
+};
 use tokio_stream::wrappers::{errors::BroadcastStreamRecvError, BroadcastStream};
 
 /// Where an event goes.
@@ -25,7 +35,14 @@ pub enum Topic {
     User(String),
     /// Everything said in one group, for its members' streams.
     Group(String),
+    /// What every instance must see (cache invalidations): numbered per
+    /// publishing instance, so a gap is noticed and answered with a resync.
+    Control,
 }
+
+/// How long [`Subscription::ready`] waits for a bus to confirm a new topic;
+/// past it the stream goes on (a later resync or gap fill covers the rest).
+const READY_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// Publish/subscribe between services and subscription streams. The bus is
 /// transport only: it carries any event type `E` (the domains define theirs)
@@ -35,6 +52,14 @@ pub trait EventBus<E>: Send + Sync + 'static {
     fn publish(&self, topic: Topic, event: Arc<E>);
     /// Listen to `topic` from now on, until the subscription is dropped.
     fn subscribe(&self, topic: &Topic) -> Subscription<E>;
+    /// A counter bumped whenever events on any topic may have been lost
+    /// (after a reconnect of the bus, or a gap in the numbered control events):
+    /// its listeners drop caches and re-read memberships from the database.
+    fn resyncs(&self) -> watch::Receiver<u64>;
+    /// Whether the bus is connected to its broker (always true in process).
+    fn is_connected(&self) -> bool {
+        true
+    }
 }
 
 /// Runs once, after the receiver it belongs to is gone.
@@ -56,6 +81,8 @@ impl Drop for Release {
 pub struct Subscription<E> {
     // Declared before `release`: the receiver is gone when the bus counts.
     receiver: broadcast::Receiver<Arc<E>>,
+    /// `true` once every instance's events for the topic reach `receiver`.
+    ready: Option<watch::Receiver<bool>>,
     release: Release,
 }
 
@@ -67,8 +94,38 @@ impl<E: Send + Sync + 'static> Subscription<E> {
     ) -> Self {
         Self {
             receiver,
+            ready: None,
             release: Release(Some(Box::new(release))),
         }
+    }
+
+    /// The same subscription, ready once `ready` reads `true`.
+    pub fn with_ready(mut self, ready: watch::Receiver<bool>) -> Self {
+        self.ready = Some(ready);
+        self
+    }
+
+    /// The same subscription, also running `then` after it is dropped (after
+    /// the bus's own release).
+    pub fn on_release(mut self, then: impl FnOnce() + Send + Sync + 'static) -> Self {
+        let first = self.release.0.take();
+        self.release = Release(Some(Box::new(move || {
+            if let Some(first) = first {
+                first();
+            }
+            then();
+        })));
+        self
+    }
+
+    /// Wait until events published on any instance reach this subscription
+    /// (at once in process; after the broker confirms the topic with Redis),
+    /// for at most a few seconds.
+    pub async fn ready(&mut self) {
+        let Some(ready) = self.ready.as_mut() else {
+            return;
+        };
+        let _ = tokio::time::timeout(READY_WAIT, ready.wait_for(|ready| *ready)).await;
     }
 
     /// The next event (as [`broadcast::Receiver::recv`]).
@@ -79,7 +136,9 @@ impl<E: Send + Sync + 'static> Subscription<E> {
     /// The events as a stream (as [`BroadcastStream`]), still releasing the
     /// topic when dropped.
     pub fn into_stream(self) -> SubscriptionStream<E> {
-        let Self { receiver, release } = self;
+        let Self {
+            receiver, release, ..
+        } = self;
         SubscriptionStream {
             inner: BroadcastStream::new(receiver),
             _release: release,
@@ -109,6 +168,8 @@ type Topics<E> = Arc<Mutex<HashMap<Topic, broadcast::Sender<Arc<E>>>>>;
 pub struct InProcessBus<E> {
     topics: Topics<E>,
     capacity: usize,
+    /// Never bumped: nothing is lost inside one process.
+    resync: watch::Sender<u64>,
 }
 
 impl<E> InProcessBus<E> {
@@ -117,6 +178,7 @@ impl<E> InProcessBus<E> {
         Self {
             topics: Arc::new(Mutex::new(HashMap::new())),
             capacity: capacity.max(1),
+            resync: watch::channel(0).0,
         }
     }
 
@@ -126,7 +188,7 @@ impl<E> InProcessBus<E> {
     fn capacity_of(&self, topic: &Topic) -> usize {
         match topic {
             Topic::User(_) => (self.capacity / 4).max(1),
-            Topic::Group(_) => self.capacity,
+            Topic::Group(_) | Topic::Control => self.capacity,
         }
     }
 
@@ -177,6 +239,10 @@ impl<E: Send + Sync + 'static> EventBus<E> for InProcessBus<E> {
         let topics = Arc::clone(&self.topics);
         let topic = topic.clone();
         Subscription::new(receiver, move || release_topic(&topics, &topic))
+    }
+
+    fn resyncs(&self) -> watch::Receiver<u64> {
+        self.resync.subscribe()
     }
 }
 

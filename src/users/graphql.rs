@@ -112,7 +112,18 @@ impl UsersSubscription {
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<Profile>>> {
         let viewer = ctx.viewer()?;
         let state = ctx.state()?;
-        let events = topic_events(state.bus.as_ref(), &Topic::User(viewer.user_id.clone()));
+        let (again, user) = (state.clone(), viewer.user_id.clone());
+        let events = topic_events(
+            state.bus.as_ref(),
+            &Topic::User(viewer.user_id.clone()),
+            move || {
+                let (state, user) = (again.clone(), user.clone());
+                Box::pin(async move {
+                    let profile = service::get_my_profile(&state, &user).await?;
+                    Ok(Some(std::sync::Arc::new(Event::ProfileUpdated(profile))))
+                })
+            },
+        );
         Ok(select_events(events, |event| match event {
             Event::ProfileUpdated(profile) => Some(profile.clone()),
             _ => None,

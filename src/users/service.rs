@@ -155,6 +155,13 @@ pub async fn logout(state: &AppState, viewer: &crate::auth::Viewer) -> AppResult
     state
         .sessions
         .mark_revoked(&viewer.session_id, viewer.expires_at);
+    crate::control::publish(
+        state,
+        crate::messages::events::Invalidation::SessionRevoked {
+            session_id: viewer.session_id.clone(),
+            expires_at: viewer.expires_at,
+        },
+    );
     tracing::info!(user_id = %viewer.user_id, "logged out");
     Ok(true)
 }
@@ -349,6 +356,12 @@ pub async fn update_my_profile(
     state.bus.publish(
         Topic::User(viewer.to_owned()),
         std::sync::Arc::new(Event::ProfileUpdated(profile.clone())),
+    );
+    crate::control::publish(
+        state,
+        crate::messages::events::Invalidation::Profile {
+            user: viewer.to_owned(),
+        },
     );
     Ok(profile)
 }

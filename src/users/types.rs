@@ -90,7 +90,7 @@ pub struct CustomFieldInput {
 }
 
 /// A user's profile. `email` is only filled for its owner.
-#[derive(SimpleObject, Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(SimpleObject, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[graphql(rename_fields = "camelCase")]
 #[serde(rename_all = "camelCase")]
 pub struct Profile {

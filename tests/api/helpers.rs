@@ -54,7 +54,8 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
     }
 }
 
-async fn fresh_postgres_database(base: &str) -> String {
+/// A new, empty PostgreSQL database next to `base`; returns its URL.
+pub async fn fresh_postgres_database(base: &str) -> String {
     use sea_orm::{ConnectionTrait, Database};
     let name = format!("imgql_test_{}", uuid::Uuid::now_v7().simple());
     let admin = Database::connect(base)
@@ -314,7 +315,24 @@ pub struct WsClient {
 impl WsClient {
     /// Connect with the given subprotocol, without initialising.
     pub async fn connect_raw(app: &TestApp, protocol: &str) -> Self {
-        let mut request = app.ws_url().into_client_request().expect("request");
+        Self::connect_raw_url(&app.ws_url(), protocol).await
+    }
+
+    /// Connect to `url` with graphql-transport-ws and authenticate with
+    /// `token`, expecting an ack (a server in another process).
+    pub async fn with_token_at(url: &str, token: &str) -> Self {
+        let mut client = Self::connect_raw_url(url, "graphql-transport-ws").await;
+        client
+            .send(json!({ "type": "connection_init", "payload": { "token": token } }))
+            .await;
+        let ack = client.next_json().await;
+        assert_eq!(ack["type"], "connection_ack", "expected ack, got {ack}");
+        client
+    }
+
+    /// Connect to `url` with the given subprotocol, without initialising.
+    pub async fn connect_raw_url(url: &str, protocol: &str) -> Self {
+        let mut request = url.into_client_request().expect("request");
         request.headers_mut().insert(
             "Sec-WebSocket-Protocol",
             HeaderValue::from_str(protocol).expect("header"),

@@ -186,13 +186,28 @@ async fn subscriptions_per_socket_are_capped() {
 async fn presence_counts_open_connections() {
     let app = spawn_app().await;
     let token = app.register("alice").await;
-    assert!(!app.state.presence.is_online("alice"));
+    assert!(!app
+        .state
+        .presence
+        .is_online("alice")
+        .await
+        .expect("presence"));
     let ws = WsClient::with_token(&app, &token).await;
-    assert!(app.state.presence.is_online("alice"));
+    assert!(app
+        .state
+        .presence
+        .is_online("alice")
+        .await
+        .expect("presence"));
     drop(ws);
     let mut online = true;
     for _ in 0..100 {
-        online = app.state.presence.is_online("alice");
+        online = app
+            .state
+            .presence
+            .is_online("alice")
+            .await
+            .expect("presence");
         if !online {
             break;
         }

@@ -66,6 +66,9 @@ pub async fn serve_socket<Q, M, S, F, Fut>(
         protocol = protocol.sec_websocket_protocol(),
         "graphql ws: open"
     );
+    let _open = crate::metrics::Gauge::hold(crate::metrics::sockets);
+    // Held until the close frame is out: a stopping server waits for it.
+    let _counted = config.shutdown.open_socket();
     let exit = {
         let mut conn = Connection::new(schema, protocol, &config, on_init);
         conn.run(&mut socket).await
@@ -173,6 +176,8 @@ struct Connection<Q, M, S, F, Fut> {
     operations: StreamMap<String, BoxStream<'static, OperationEvent>>,
     /// When the client last sent us any frame.
     last_seen: Instant,
+    /// Cancelled when the server stops.
+    shutdown: tokio_util::sync::CancellationToken,
 }
 
 impl<Q, M, S, F, Fut> Connection<Q, M, S, F, Fut>
@@ -214,6 +219,7 @@ where
             session_end: None,
             operations: StreamMap::new(),
             last_seen: Instant::now(),
+            shutdown: config.shutdown.token(),
         }
     }
 
@@ -246,6 +252,7 @@ where
                 self.on_init_done(socket, result).await
             }
             () = &mut self.init_deadline, if !acked => Err(Exit::Close(Close::init_timeout())),
+            () = self.shutdown.cancelled() => Err(Exit::Close(Close::server_stopping())),
             reason = poll_optional(&mut self.session_end) => {
                 tracing::debug!(reason, "graphql ws: session ended");
                 Err(Exit::Close(Close::forbidden(&reason)))

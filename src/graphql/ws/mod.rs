@@ -72,6 +72,9 @@ pub struct WsConfig {
     /// result over it is replaced by a `next` carrying one
     /// `PAYLOAD_TOO_LARGE` error; the socket stays open.
     pub max_outgoing_bytes: usize,
+    /// Says when the server stops (the socket then closes with 1001) and
+    /// counts the socket as open until it has closed.
+    pub shutdown: crate::realtime::Stopping,
 }
 
 /// Default of [`WsConfig::max_outgoing_bytes`]: 8 MiB, four times the largest
@@ -91,6 +94,7 @@ impl Default for WsConfig {
             max_subscriptions: 100,
             max_message_bytes: 64 * 1024,
             max_outgoing_bytes: MAX_OUTGOING_FRAME_BYTES,
+            shutdown: crate::realtime::Stopping::default(),
         }
     }
 }

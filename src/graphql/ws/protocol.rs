@@ -93,6 +93,12 @@ impl Close {
         Self::new(close_code::NORMAL, "")
     }
 
+    /// 1001: the server is stopping (the client reconnects elsewhere and
+    /// resumes with `since`).
+    pub fn server_stopping() -> Self {
+        Self::new(close_code::GOING_AWAY, "Server stopping")
+    }
+
     /// 1001: nothing arrived from the client for too long.
     pub fn keepalive_timeout() -> Self {
         Self::new(close_code::GOING_AWAY, "Keepalive timeout")

@@ -517,6 +517,7 @@ impl Committed<'_> {
         let (rows, topics): (Vec<_>, Vec<_>) =
             appended.into_iter().map(|a| (a.row, a.topics)).unzip();
         let views = views_of(self.state, viewer, rows).await?;
+        crate::metrics::sent(views.len());
         for (view, topics) in views.iter().zip(topics) {
             publish_message(self.state, &topics, view);
         }

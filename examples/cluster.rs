@@ -1,0 +1,363 @@
+//! Several instances against one: starts release `imgql` servers on a fresh
+//! PostgreSQL database (one instance in process mode, then two sharing a
+//! Redis prefix), and measures over real HTTP and WebSocket connections:
+//!
+//! * latency at a fixed send rate: send start to arrival on the receiver's
+//!   socket, with the receiver on the same instance (one) or the other (two);
+//! * throughput: pairs sending back to back, senders spread over the
+//!   instances, receivers on the other instance, every message checked to arrive.
+//!
+//! ```sh
+//! cargo build --release && cargo run --release --example cluster -- --rate 200 --seconds 10 --pairs 16
+//! ```
+//!
+//! `--database-url` (default `$TEST_DATABASE_URL`, else the local `postgres`
+//! database) is only used to create a fresh database; `--redis` defaults to
+//! `redis://127.0.0.1:6379`. Every loop is bounded in count and time.
+
+use std::{
+    process::{Child, Command, Stdio},
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use tokio_tungstenite::tungstenite::{client::IntoClientRequest, http::HeaderValue, Message};
+
+struct Options {
+    rate: u64,
+    seconds: u64,
+    pairs: usize,
+    bin: String,
+    database: String,
+    redis: String,
+}
+
+fn options() -> Result<Options, String> {
+    let mut args = std::env::args().skip(1);
+    let mut o = Options {
+        rate: 200,
+        seconds: 10,
+        pairs: 16,
+        bin: concat!(env!("CARGO_MANIFEST_DIR"), "/target/release/imgql").to_owned(),
+        database: std::env::var("TEST_DATABASE_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into()),
+        redis: "redis://127.0.0.1:6379".into(),
+    };
+    while let Some(flag) = args.next() {
+        let value = args.next().ok_or(format!("{flag} needs a value"))?;
+        let num = |v: &str| {
+            v.parse::<u64>()
+                .map_err(|_| format!("{flag} takes a number"))
+        };
+        match flag.as_str() {
+            "--rate" => o.rate = num(&value)?.clamp(1, 5000),
+            "--seconds" => o.seconds = num(&value)?.clamp(1, 300),
+            "--pairs" => o.pairs = num(&value)?.clamp(1, 200) as usize,
+            "--server-bin" => o.bin = value,
+            "--database-url" => o.database = value,
+            "--redis" => o.redis = value,
+            _ => return Err("usage: cluster [--rate N] [--seconds S] [--pairs P] [--server-bin PATH] [--database-url URL] [--redis URL]".into()),
+        }
+    }
+    Ok(o)
+}
+
+/// A server process, killed on drop.
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn start(
+    o: &Options,
+    db: &str,
+    redis_prefix: Option<&str>,
+    data: &std::path::Path,
+) -> Server {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or(18080);
+    let dir = data.join(format!("i{port}"));
+    let mut cmd = Command::new(&o.bin);
+    cmd.env("IMGQL_BIND", format!("127.0.0.1:{port}"))
+        .env("IMGQL_DATA_DIR", &dir)
+        .env("IMGQL_FILES_DIR", data.join("files"))
+        .env("DATABASE_URL", db)
+        .env("IMGQL_JWT_SECRET", "bench-secret-bench-secret-bench-secret")
+        .env("IMGQL_DB_MAX_CONNECTIONS", "16")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    if let Some(prefix) = redis_prefix {
+        cmd.env("IMGQL_REDIS_URL", &o.redis)
+            .env("IMGQL_REDIS_PREFIX", prefix);
+    }
+    let child = cmd
+        .spawn()
+        .unwrap_or_else(|e| panic!("start {}: {e}", o.bin));
+    let server = Server {
+        child,
+        base: format!("127.0.0.1:{port}"),
+    };
+    let http = reqwest::Client::new();
+    for _ in 0..300 {
+        if let Ok(r) = http
+            .get(format!("http://{}/readyz", server.base))
+            .send()
+            .await
+        {
+            if r.status().is_success() {
+                return server;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("server on {} never became ready", server.base);
+}
+
+async fn fresh_database(base: &str) -> String {
+    use sea_orm::{ConnectionTrait, Database};
+    let name = format!("imgql_bench_{}", uuid::Uuid::now_v7().simple());
+    let admin = Database::connect(base)
+        .await
+        .expect("connect to PostgreSQL");
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .expect("create database");
+    let (head, _) = base.rsplit_once('/').expect("a database URL");
+    format!("{head}/{name}")
+}
+
+async fn gql(
+    http: &reqwest::Client,
+    base: &str,
+    token: Option<&str>,
+    query: &str,
+    vars: Value,
+) -> Value {
+    let mut req = http
+        .post(format!("http://{base}/graphql"))
+        .json(&json!({ "query": query, "variables": vars }));
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    req.send().await.expect("send").json().await.expect("json")
+}
+
+async fn register(http: &reqwest::Client, base: &str, name: &str) -> String {
+    let body = gql(
+        http,
+        base,
+        None,
+        "mutation($e: String!, $u: String!) { register(email: $e, username: $u, password: \"benchmark-password\") { token } }",
+        json!({ "e": format!("{name}@example.com"), "u": name }),
+    )
+    .await;
+    body["data"]["register"]["token"]
+        .as_str()
+        .expect("token")
+        .to_owned()
+}
+
+const SEND: &str = "mutation($m: CreateMessageInput!) { sendMessage(message: $m) { sequence } }";
+
+/// Open a socket for `token` on `base` and start `messageReceived`; every
+/// arrival's (text, instant) is pushed to `arrivals`.
+async fn listen(base: &str, token: &str, arrivals: Arc<Mutex<Vec<(String, Instant)>>>) {
+    let mut request = format!("ws://{base}/graphql/ws")
+        .into_client_request()
+        .expect("request");
+    request.headers_mut().insert(
+        "Sec-WebSocket-Protocol",
+        HeaderValue::from_static("graphql-transport-ws"),
+    );
+    let (mut ws, _) = tokio_tungstenite::connect_async(request).await.expect("ws");
+    let init = json!({ "type": "connection_init", "payload": { "token": token } });
+    ws.send(Message::Text(init.to_string().into()))
+        .await
+        .expect("init");
+    let _ack = ws.next().await;
+    let sub = json!({ "id": "m", "type": "subscribe", "payload": { "query": "subscription { messageReceived { payload { ... on TextElem { text } } } }" } });
+    ws.send(Message::Text(sub.to_string().into()))
+        .await
+        .expect("subscribe");
+    tokio::spawn(async move {
+        while let Some(Ok(frame)) = ws.next().await {
+            let Message::Text(text) = frame else { continue };
+            let Ok(value) = serde_json::from_str::<Value>(&text) else {
+                continue;
+            };
+            if value["type"] == "ping" {
+                let _ = ws
+                    .send(Message::Text(json!({ "type": "pong" }).to_string().into()))
+                    .await;
+                continue;
+            }
+            if let Some(t) = value["payload"]["data"]["messageReceived"]["payload"]["text"].as_str()
+            {
+                arrivals
+                    .lock()
+                    .expect("lock")
+                    .push((t.to_owned(), Instant::now()));
+            }
+        }
+    });
+    // Let the subscription start before anything is sent.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+/// Latency at `o.rate` msgs/s from senders on `send_on` to receivers on `recv_on`.
+async fn latency(
+    o: &Options,
+    send_on: &[String],
+    recv_on: &[String],
+    tag: &str,
+) -> (f64, f64, usize, usize) {
+    let http = reqwest::Client::new();
+    let pairs = 4;
+    let arrivals = Arc::new(Mutex::new(Vec::new()));
+    let mut senders = Vec::new();
+    for p in 0..pairs {
+        let s = register(&http, &send_on[p % send_on.len()], &format!("{tag}s{p}")).await;
+        let r = register(&http, &recv_on[p % recv_on.len()], &format!("{tag}r{p}")).await;
+        listen(&recv_on[p % recv_on.len()], &r, arrivals.clone()).await;
+        senders.push((send_on[p % send_on.len()].clone(), s, format!("{tag}r{p}")));
+    }
+    let started: Arc<Mutex<Vec<(String, Instant)>>> = Arc::default();
+    let total = (o.rate * o.seconds) as usize;
+    let gap = Duration::from_secs_f64(1.0 / o.rate as f64);
+    let mut tick = tokio::time::interval(gap);
+    let mut tasks = Vec::new();
+    for i in 0..total {
+        tick.tick().await;
+        let (base, token, to) = senders[i % pairs].clone();
+        let (http, started) = (http.clone(), started.clone());
+        let text = format!("{tag}-{i}");
+        tasks.push(tokio::spawn(async move {
+            started.lock().expect("lock").push((text.clone(), Instant::now()));
+            gql(&http, &base, Some(&token), SEND, json!({ "m": { "to": to, "conversationType": "C2C", "payload": { "text": { "text": text } } } })).await;
+        }));
+    }
+    for t in tasks {
+        let _ = t.await;
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let started: std::collections::HashMap<String, Instant> =
+        started.lock().expect("lock").iter().cloned().collect();
+    let mut ms: Vec<f64> = arrivals
+        .lock()
+        .expect("lock")
+        .iter()
+        .filter_map(|(t, at)| {
+            started
+                .get(t)
+                .map(|s| at.duration_since(*s).as_secs_f64() * 1000.0)
+        })
+        .collect();
+    ms.sort_by(f64::total_cmp);
+    (percentile(&ms, 0.5), percentile(&ms, 0.99), ms.len(), total)
+}
+
+/// Messages per second sent by `o.pairs` back-to-back senders spread over
+/// `send_on`, to receivers on `recv_on` (the next instance).
+async fn throughput(
+    o: &Options,
+    send_on: &[String],
+    recv_on: &[String],
+    tag: &str,
+) -> (f64, usize, usize) {
+    let http = reqwest::Client::new();
+    let arrivals = Arc::new(Mutex::new(Vec::new()));
+    let mut senders = Vec::new();
+    for p in 0..o.pairs {
+        let s = register(&http, &send_on[p % send_on.len()], &format!("{tag}s{p}")).await;
+        let r = register(&http, &recv_on[p % recv_on.len()], &format!("{tag}r{p}")).await;
+        listen(&recv_on[p % recv_on.len()], &r, arrivals.clone()).await;
+        senders.push((send_on[p % send_on.len()].clone(), s, format!("{tag}r{p}")));
+    }
+    let deadline = Instant::now() + Duration::from_secs(o.seconds);
+    let started = Instant::now();
+    let tasks: Vec<_> = senders
+        .into_iter()
+        .map(|(base, token, to)| {
+            let http = http.clone();
+            tokio::spawn(async move {
+                let mut n = 0usize;
+                while Instant::now() < deadline && n < 1_000_000 {
+                    gql(&http, &base, Some(&token), SEND, json!({ "m": { "to": to, "conversationType": "C2C", "payload": { "text": { "text": format!("t{n}") } } } })).await;
+                    n += 1;
+                }
+                n
+            })
+        })
+        .collect();
+    let mut sent = 0;
+    for t in tasks {
+        sent += t.await.unwrap_or(0);
+    }
+    let took = started.elapsed().as_secs_f64();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let arrived = arrivals.lock().expect("lock").len();
+    (sent as f64 / took, sent, arrived)
+}
+
+#[tokio::main]
+async fn main() {
+    let o = match options() {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(2);
+        }
+    };
+    let data = std::env::temp_dir().join(format!("imgql-cluster-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&data);
+
+    let db = fresh_database(&o.database).await;
+    let one = start(&o, &db, None, &data).await;
+    let single = [one.base.clone()];
+    let (p50, p99, got, total) = latency(&o, &single, &single, "l1").await;
+    println!("one instance:  latency at {} msg/s: p50 {p50:.2} ms, p99 {p99:.2} ms ({got}/{total} arrived)", o.rate);
+    let (rate1, sent1, arrived1) = throughput(&o, &single, &single, "t1").await;
+    println!(
+        "one instance:  throughput {rate1:.0} msg/s with {} pairs ({arrived1}/{sent1} arrived)",
+        o.pairs
+    );
+    drop(one);
+
+    let db = fresh_database(&o.database).await;
+    let prefix = format!("imgqlbench{}", uuid::Uuid::now_v7().simple());
+    let a = start(&o, &db, Some(&prefix), &data).await;
+    let b = start(&o, &db, Some(&prefix), &data).await;
+    let (sa, sb) = ([a.base.clone()], [b.base.clone()]);
+    let (q50, q99, got, total) = latency(&o, &sa, &sb, "l2").await;
+    println!("two instances: latency at {} msg/s, A to B: p50 {q50:.2} ms, p99 {q99:.2} ms ({got}/{total} arrived)", o.rate);
+    let both = [a.base.clone(), b.base.clone()];
+    let other = [b.base.clone(), a.base.clone()];
+    let (rate2, sent2, arrived2) = throughput(&o, &both, &other, "t2").await;
+    println!("two instances: throughput {rate2:.0} msg/s with {} pairs, receivers on the other instance ({arrived2}/{sent2} arrived)", o.pairs);
+    println!(
+        "cross-instance p99 extra: {:+.2} ms; two instances carry {:.0}% of one",
+        q99 - p99,
+        rate2 / rate1 * 100.0
+    );
+    let _ = std::fs::remove_dir_all(&data);
+}
