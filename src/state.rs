@@ -46,6 +46,8 @@ pub struct AppState {
     pub sessions: Sessions,
     /// Login and send rate limits.
     pub rate_limits: Arc<RateLimits>,
+    /// Who is typing where (kept in memory only).
+    pub typing: crate::conversations::typing::TypingTracker,
 }
 
 impl AppState {
@@ -86,6 +88,7 @@ impl AppState {
             files,
             sessions,
             rate_limits,
+            typing: Default::default(),
         })
     }
 

@@ -64,6 +64,8 @@ struct MessageBody {
     cloud_custom_data: Option<String>,
     #[serde(rename = "clientMsgID", default)]
     client_msg_id: Option<String>,
+    #[serde(default)]
+    reply_to: Option<String>,
 }
 
 fn str_field(payload: &serde_json::Map<String, Value>, name: &str) -> AppResult<String> {
@@ -274,6 +276,7 @@ impl MessageBody {
                 .unwrap_or_default(),
             cloud_custom_data: self.cloud_custom_data.unwrap_or_default(),
             client_msg_id: self.client_msg_id,
+            reply_to: self.reply_to,
         })
     }
 }

@@ -14,6 +14,7 @@ pub struct Query(
     messages::graphql::MessagesQuery,
     conversations::graphql::ConversationsQuery,
     groups::graphql::GroupsQuery,
+    conversations::graphql_extras::ConversationsExtraQuery,
 );
 
 /// Every mutation, merged from the domains.
@@ -26,6 +27,8 @@ pub struct Mutation(
     messages::graphql::MessagesMutation,
     conversations::graphql::ConversationsMutation,
     groups::graphql::GroupsMutation,
+    conversations::graphql_extras::ConversationsExtraMutation,
+    groups::graphql_extras::GroupsExtraMutation,
 );
 
 /// Every subscription, merged from the domains.
@@ -35,6 +38,7 @@ pub struct Subscription(
     blacklist::graphql::BlacklistSubscription,
     messages::graphql::MessagesSubscription,
     groups::graphql::GroupsSubscription,
+    conversations::graphql_extras::ConversationsExtraSubscription,
 );
 
 /// The schema type served by imgql.

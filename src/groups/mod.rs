@@ -9,10 +9,12 @@
 
 mod change;
 pub mod graphql;
+pub mod graphql_extras;
 pub mod hooks;
 pub mod joining;
 pub mod lifecycle;
 pub mod members;
+pub mod pins;
 mod preamble;
 pub mod queries;
 pub mod rules;

@@ -74,4 +74,12 @@ pub enum Event {
         /// the messages after it, however late a stream sees the change.
         since_seq: i64,
     },
+    /// Something changed a user's unread counts that no other event shows
+    /// (a deleted conversation): their total is counted again.
+    UnreadChanged {
+        /// Whose counts.
+        user: String,
+    },
+    /// A user started or stopped typing (sent to the C2C peer's or the group's topic).
+    Typing(Arc<crate::conversations::typing::TypingEvent>),
 }

@@ -5,12 +5,14 @@
 pub mod compose;
 pub mod conversation_id;
 pub mod events;
+pub mod extras;
 pub mod feed;
 pub mod graphql;
 pub mod history;
 pub mod input;
 pub mod notices;
 pub mod payload;
+pub mod replies;
 pub mod revoke;
 pub mod send;
 pub mod service;

@@ -11,6 +11,7 @@ use super::{
     compose,
     events::Event,
     input::NewMessage,
+    replies::{self, MessageReply},
     store::{self, UnitOfWork},
     targets::{self, SendTarget},
     types::{ConversationType, MessageStatus, MessageType},
@@ -58,6 +59,7 @@ struct Prepared {
     target: SendTarget,
     channel_id: i64,
     file_ids: Vec<String>,
+    reply: Option<MessageReply>,
 }
 
 /// Validate the message, resolve where it goes and build its payload.
@@ -74,6 +76,10 @@ async fn prepare(state: &AppState, viewer: &str, new: &NewMessage) -> AppResult<
     let now = unix_now();
     let channel =
         store::ensure_channel(state, &target.channel_key, store::channel_kind(target.kind)).await?;
+    let reply = match &new.reply_to {
+        Some(id) => Some(replies::check_reply(state, viewer, id, channel.id).await?),
+        None => None,
+    };
     let row = messages::ActiveModel {
         id: Set(store::new_message_id()),
         channel_id: Set(channel.id),
@@ -98,6 +104,7 @@ async fn prepare(state: &AppState, viewer: &str, new: &NewMessage) -> AppResult<
         target,
         channel_id: channel.id,
         file_ids: compose::carried_files(payload.kind, &payload.json),
+        reply,
     })
 }
 
@@ -136,7 +143,12 @@ async fn create_row(
         return Ok(existing);
     }
     let prepared = prepare(state, viewer, new).await?;
-    insert_prepared(state, viewer, prepared.row, new.client_msg_id.as_deref()).await
+    let row = insert_prepared(state, viewer, prepared.row, new.client_msg_id.as_deref()).await?;
+    if let Some(reply) = &prepared.reply {
+        let _gate = state.write_guard().await;
+        replies::record_reply(&state.db, &row.id, reply).await?;
+    }
+    Ok(row)
 }
 
 /// Send a message created earlier by `createMessage`.
@@ -177,11 +189,16 @@ pub async fn send_new_message(
         target,
         channel_id,
         file_ids,
+        reply,
     } = prepare(state, viewer, &new).await?;
     if let Err(err) = targets::check_send_rules(state, viewer, &target).await {
         // Refused by a rule of the moment: kept as `fail` so it can be resent.
         row.status = Set(MessageStatus::Fail.into());
-        insert_prepared(state, viewer, row, client_msg_id).await?;
+        let failed = insert_prepared(state, viewer, row, client_msg_id).await?;
+        if let Some(reply) = &reply {
+            let _gate = state.write_guard().await;
+            replies::record_reply(&state.db, &failed.id, reply).await?;
+        }
         return Err(err);
     }
     let mut unit = UnitOfWork::begin(state, &[channel_id]).await?;
@@ -197,6 +214,9 @@ pub async fn send_new_message(
         return store::view_of(state, viewer, first).await;
     };
     record_send(unit.tx(), &sent, &target, &file_ids).await?;
+    if let Some(reply) = &reply {
+        replies::record_reply(unit.tx(), &sent.id, reply).await?;
+    }
     publish_own(unit, viewer, &target).await
 }
 

@@ -571,7 +571,7 @@ pub async fn views_of(
             read.insert((s.user_id, s.conversation_id), s.read_seq);
         }
     }
-    Ok(rows
+    let mut views: Vec<MessageView> = rows
         .iter()
         .map(|row| {
             let peer_read = read
@@ -582,5 +582,7 @@ pub async fn views_of(
                 .copied();
             MessageView::from_row(row, senders.get(&row.sender_id), viewer, peer_read)
         })
-        .collect())
+        .collect();
+    super::extras::attach(state, &mut views).await?;
+    Ok(views)
 }

@@ -76,6 +76,10 @@ pub struct MessageView {
     #[graphql(name = "clientMsgID")]
     #[serde(rename = "clientMsgID")]
     pub client_msg_id: Option<String>,
+    /// The message this one quotes, as it was when quoted.
+    #[graphql(name = "replyTo")]
+    #[serde(rename = "replyTo", default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<super::replies::MessageReply>,
 }
 
 #[ComplexObject]
@@ -125,6 +129,8 @@ impl MessageView {
             cloud_custom_data: row.cloud_custom_data.clone(),
             sequence: seq,
             client_msg_id: row.client_msg_id.clone(),
+            // Filled for a batch by `extras::attach`.
+            reply_to: None,
         };
         view.for_viewer(viewer)
     }

@@ -1,0 +1,124 @@
+//! The compat routes of the features beyond TIM v2, each named after its TIM
+//! SDK method: `/message/*` (reactions, edits, replies, read receipts),
+//! `/conversation/*` (typing, pins, total unread), `/group/*` (pinned
+//! messages) and `/user/*` (status). Thin adapters over the services.
+
+use axum::{
+    extract::{FromRef, State},
+    routing::post,
+    Router,
+};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::envelope::{ok, parse_body, CompatJson, CompatResult, CompatViewer};
+use crate::{
+    conversations::{pins as conversation_pins, typing, unread},
+    groups::pins as group_pins,
+    state::AppState,
+};
+
+/// The routes of this module.
+pub fn routes<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    AppState: FromRef<S>,
+{
+    Router::new()
+        .route("/conversation/pinConversation", post(pin_conversation))
+        .route("/group/pinGroupMessage", post(pin_group_message))
+        .route("/conversation/setTypingStatus", post(set_typing_status))
+        .route(
+            "/conversation/getTotalUnreadMessageCount",
+            post(get_total_unread_message_count),
+        )
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PinConversationBody {
+    #[serde(rename = "conversationID")]
+    conversation_id: String,
+    #[serde(rename = "isPinned")]
+    is_pinned: bool,
+}
+
+async fn pin_conversation(
+    State(state): State<AppState>,
+    CompatViewer(viewer): CompatViewer,
+    CompatJson(body): CompatJson<PinConversationBody>,
+) -> CompatResult {
+    let conversation = conversation_pins::pin_conversation(
+        &state,
+        &viewer.user_id,
+        &body.conversation_id,
+        body.is_pinned,
+    )
+    .await?;
+    ok(json!({ "conversation": conversation }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PinGroupMessageBody {
+    #[serde(rename = "groupID")]
+    group_id: String,
+    #[serde(rename = "messageID", alias = "ID")]
+    message_id: String,
+    #[serde(rename = "isPinned")]
+    is_pinned: bool,
+}
+
+async fn pin_group_message(
+    State(state): State<AppState>,
+    CompatViewer(viewer): CompatViewer,
+    CompatJson(body): CompatJson<PinGroupMessageBody>,
+) -> CompatResult {
+    let list = group_pins::pin_group_message(
+        &state,
+        &viewer.user_id,
+        &body.group_id,
+        &body.message_id,
+        body.is_pinned,
+    )
+    .await?;
+    ok(json!({ "pinnedMessageList": list }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TypingBody {
+    #[serde(rename = "conversationID")]
+    conversation_id: String,
+    typing: bool,
+}
+
+async fn set_typing_status(
+    State(state): State<AppState>,
+    CompatViewer(viewer): CompatViewer,
+    CompatJson(body): CompatJson<TypingBody>,
+) -> CompatResult {
+    typing::set_typing_status(&state, &viewer.user_id, &body.conversation_id, body.typing).await?;
+    ok(json!({}))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EmptyBody {}
+
+async fn get_total_unread_message_count(
+    State(state): State<AppState>,
+    CompatViewer(viewer): CompatViewer,
+    CompatJson(EmptyBody {}): CompatJson<EmptyBody>,
+) -> CompatResult {
+    ok(unread::get_total_unread_message_count(&state, &viewer.user_id).await?)
+}
+
+/// Parse `bytes` as every request body of these routes (the compat fuzz
+/// target's entry point; a panic here is a bug).
+pub fn parse_every_body(bytes: &[u8]) {
+    let _ = parse_body::<PinConversationBody>(bytes, Some(true));
+    let _ = parse_body::<PinGroupMessageBody>(bytes, Some(true));
+    let _ = parse_body::<EmptyBody>(bytes, Some(true));
+    let _ = parse_body::<TypingBody>(bytes, Some(true));
+}
