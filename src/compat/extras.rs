@@ -11,10 +11,11 @@ use axum::{
 use serde::Deserialize;
 use serde_json::json;
 
-use super::envelope::{ok, parse_body, CompatJson, CompatResult, CompatViewer};
+use super::envelope::{ok, parse_body, CompatJson, CompatResult, CompatViewer, LooseInt};
 use crate::{
     conversations::{pins as conversation_pins, typing, unread},
     groups::pins as group_pins,
+    messages::reactions,
     state::AppState,
 };
 
@@ -28,6 +29,15 @@ where
         .route("/conversation/pinConversation", post(pin_conversation))
         .route("/group/pinGroupMessage", post(pin_group_message))
         .route("/conversation/setTypingStatus", post(set_typing_status))
+        .route("/message/addMessageReaction", post(add_message_reaction))
+        .route(
+            "/message/removeMessageReaction",
+            post(remove_message_reaction),
+        )
+        .route(
+            "/message/getAllUserListOfMessageReaction",
+            post(get_all_user_list_of_message_reaction),
+        )
         .route(
             "/conversation/getTotalUnreadMessageCount",
             post(get_total_unread_message_count),
@@ -114,6 +124,73 @@ async fn get_total_unread_message_count(
     ok(unread::get_total_unread_message_count(&state, &viewer.user_id).await?)
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReactionBody {
+    #[serde(rename = "messageID", alias = "ID")]
+    message_id: String,
+    #[serde(rename = "reactionID")]
+    reaction_id: String,
+}
+
+async fn add_message_reaction(
+    State(state): State<AppState>,
+    CompatViewer(viewer): CompatViewer,
+    CompatJson(body): CompatJson<ReactionBody>,
+) -> CompatResult {
+    let message = reactions::add_message_reaction(
+        &state,
+        &viewer.user_id,
+        &body.message_id,
+        &body.reaction_id,
+    )
+    .await?;
+    ok(json!({ "message": message }))
+}
+
+async fn remove_message_reaction(
+    State(state): State<AppState>,
+    CompatViewer(viewer): CompatViewer,
+    CompatJson(body): CompatJson<ReactionBody>,
+) -> CompatResult {
+    let message = reactions::remove_message_reaction(
+        &state,
+        &viewer.user_id,
+        &body.message_id,
+        &body.reaction_id,
+    )
+    .await?;
+    ok(json!({ "message": message }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReactionUsersBody {
+    #[serde(rename = "messageID", alias = "ID")]
+    message_id: String,
+    #[serde(rename = "reactionID")]
+    reaction_id: String,
+    #[serde(rename = "nextSeq")]
+    next_seq: Option<LooseInt>,
+    count: Option<LooseInt>,
+}
+
+async fn get_all_user_list_of_message_reaction(
+    State(state): State<AppState>,
+    CompatViewer(viewer): CompatViewer,
+    CompatJson(body): CompatJson<ReactionUsersBody>,
+) -> CompatResult {
+    ok(reactions::get_all_user_list_of_message_reaction(
+        &state,
+        &viewer.user_id,
+        &body.message_id,
+        &body.reaction_id,
+        body.next_seq.map(|n| n.0),
+        body.count.map(|n| n.0),
+    )
+    .await?)
+}
+
 /// Parse `bytes` as every request body of these routes (the compat fuzz
 /// target's entry point; a panic here is a bug).
 pub fn parse_every_body(bytes: &[u8]) {
@@ -121,4 +198,6 @@ pub fn parse_every_body(bytes: &[u8]) {
     let _ = parse_body::<PinGroupMessageBody>(bytes, Some(true));
     let _ = parse_body::<EmptyBody>(bytes, Some(true));
     let _ = parse_body::<TypingBody>(bytes, Some(true));
+    let _ = parse_body::<ReactionBody>(bytes, Some(true));
+    let _ = parse_body::<ReactionUsersBody>(bytes, Some(true));
 }

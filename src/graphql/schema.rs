@@ -15,6 +15,7 @@ pub struct Query(
     conversations::graphql::ConversationsQuery,
     groups::graphql::GroupsQuery,
     conversations::graphql_extras::ConversationsExtraQuery,
+    messages::graphql_extras::MessagesExtraQuery,
 );
 
 /// Every mutation, merged from the domains.
@@ -28,6 +29,7 @@ pub struct Mutation(
     conversations::graphql::ConversationsMutation,
     groups::graphql::GroupsMutation,
     conversations::graphql_extras::ConversationsExtraMutation,
+    messages::graphql_extras::MessagesExtraMutation,
     groups::graphql_extras::GroupsExtraMutation,
 );
 
@@ -39,6 +41,7 @@ pub struct Subscription(
     messages::graphql::MessagesSubscription,
     groups::graphql::GroupsSubscription,
     conversations::graphql_extras::ConversationsExtraSubscription,
+    messages::graphql_extras::MessagesExtraSubscription,
 );
 
 /// The schema type served by imgql.

@@ -82,4 +82,7 @@ pub enum Event {
     },
     /// A user started or stopped typing (sent to the C2C peer's or the group's topic).
     Typing(Arc<crate::conversations::typing::TypingEvent>),
+    /// A message's reactions changed: the message after (seen from the
+    /// reactor's side; sent to the topics of everyone who can see it).
+    ReactionsUpdated(Arc<MessageView>),
 }

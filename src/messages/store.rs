@@ -583,6 +583,6 @@ pub async fn views_of(
             MessageView::from_row(row, senders.get(&row.sender_id), viewer, peer_read)
         })
         .collect();
-    super::extras::attach(state, &mut views).await?;
+    super::extras::attach(state, viewer, &mut views).await?;
     Ok(views)
 }

@@ -80,6 +80,9 @@ pub struct MessageView {
     #[graphql(name = "replyTo")]
     #[serde(rename = "replyTo", default, skip_serializing_if = "Option::is_none")]
     pub reply_to: Option<super::replies::MessageReply>,
+    /// Its reactions, by first use.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reactions: Vec<super::reactions::MessageReaction>,
 }
 
 #[ComplexObject]
@@ -131,6 +134,7 @@ impl MessageView {
             client_msg_id: row.client_msg_id.clone(),
             // Filled for a batch by `extras::attach`.
             reply_to: None,
+            reactions: Vec::new(),
         };
         view.for_viewer(viewer)
     }

@@ -3,6 +3,7 @@
 //! reactions, edits with history, group read receipts and user status.
 
 mod pins;
+mod reactions;
 mod replies;
 mod typing;
 mod unread;
