@@ -12,6 +12,7 @@ pub mod groups;
 pub mod kinds;
 pub mod message_reactions;
 pub mod message_replies;
+pub mod message_revisions;
 pub mod messages;
 pub mod revoked_sessions;
 pub mod users;

@@ -12,6 +12,7 @@ mod m20261201_000010_group_pins;
 mod m20261201_000011_message_replies;
 mod m20261201_000012_blacklist_blocked;
 mod m20261201_000013_message_reactions;
+mod m20261201_000014_message_revisions;
 
 /// Every migration of imgql, in order.
 pub struct Migrator;
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000011_message_replies::Migration),
             Box::new(m20261201_000012_blacklist_blocked::Migration),
             Box::new(m20261201_000013_message_reactions::Migration),
+            Box::new(m20261201_000014_message_revisions::Migration),
         ]
     }
 }

@@ -15,7 +15,7 @@ use super::envelope::{ok, parse_body, CompatJson, CompatResult, CompatViewer, Lo
 use crate::{
     conversations::{pins as conversation_pins, typing, unread},
     groups::pins as group_pins,
-    messages::reactions,
+    messages::{edits, reactions, types::MessageType},
     state::AppState,
 };
 
@@ -33,6 +33,11 @@ where
         .route(
             "/message/removeMessageReaction",
             post(remove_message_reaction),
+        )
+        .route("/message/modifyMessage", post(modify_message))
+        .route(
+            "/message/getMessageEditHistory",
+            post(get_message_edit_history),
         )
         .route(
             "/message/getAllUserListOfMessageReaction",
@@ -191,6 +196,49 @@ async fn get_all_user_list_of_message_reaction(
     .await?)
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ModifyBody {
+    #[serde(rename = "messageID", alias = "ID")]
+    message_id: String,
+    payload: serde_json::Map<String, serde_json::Value>,
+    #[serde(rename = "type")]
+    kind: Option<MessageType>,
+    version: Option<LooseInt>,
+}
+
+async fn modify_message(
+    State(state): State<AppState>,
+    CompatViewer(viewer): CompatViewer,
+    CompatJson(body): CompatJson<ModifyBody>,
+) -> CompatResult {
+    let spec = super::messages::payload_spec(body.kind, &body.payload)?;
+    let message = edits::modify_message(
+        &state,
+        &viewer.user_id,
+        &body.message_id,
+        &spec,
+        body.version.map(|v| v.0),
+    )
+    .await?;
+    ok(json!({ "message": message }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MessageIdBody {
+    #[serde(rename = "messageID", alias = "ID")]
+    message_id: String,
+}
+
+async fn get_message_edit_history(
+    State(state): State<AppState>,
+    CompatViewer(viewer): CompatViewer,
+    CompatJson(body): CompatJson<MessageIdBody>,
+) -> CompatResult {
+    ok(edits::get_message_edit_history(&state, &viewer.user_id, &body.message_id).await?)
+}
+
 /// Parse `bytes` as every request body of these routes (the compat fuzz
 /// target's entry point; a panic here is a bug).
 pub fn parse_every_body(bytes: &[u8]) {
@@ -199,5 +247,9 @@ pub fn parse_every_body(bytes: &[u8]) {
     let _ = parse_body::<EmptyBody>(bytes, Some(true));
     let _ = parse_body::<TypingBody>(bytes, Some(true));
     let _ = parse_body::<ReactionBody>(bytes, Some(true));
+    if let Ok(body) = parse_body::<ModifyBody>(bytes, Some(true)) {
+        let _ = super::messages::payload_spec(body.kind, &body.payload);
+    }
+    let _ = parse_body::<MessageIdBody>(bytes, Some(true));
     let _ = parse_body::<ReactionUsersBody>(bytes, Some(true));
 }

@@ -168,7 +168,8 @@ fn infer_kind(
     })
 }
 
-fn payload_spec(
+/// A compat payload as a new message (or an edit) asks for it.
+pub(super) fn payload_spec(
     kind: Option<MessageType>,
     p: &serde_json::Map<String, Value>,
 ) -> AppResult<PayloadSpec> {

@@ -85,4 +85,7 @@ pub enum Event {
     /// A message's reactions changed: the message after (seen from the
     /// reactor's side; sent to the topics of everyone who can see it).
     ReactionsUpdated(Arc<MessageView>),
+    /// A message was edited: the message after (seen from its sender's side;
+    /// sent to the topics of everyone who can see it).
+    MessageModified(Arc<MessageView>),
 }

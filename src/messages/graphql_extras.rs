@@ -1,9 +1,12 @@
-//! GraphQL adapters of the message features beyond TIM v2: reactions.
+//! GraphQL adapters of the message features beyond TIM v2: reactions and
+//! edits with history.
 
 use async_graphql::{ComplexObject, Context, Object, Subscription, ID};
 use futures_util::Stream;
 
 use super::{
+    edits::{self, MessageRevision},
+    input::MessagePayloadInput,
     reactions::{self, MessageReaction, MessageReactionsUpdate, ReactionUserList},
     view::MessageView,
 };
@@ -52,6 +55,17 @@ impl MessagesExtraQuery {
         )
         .await?)
     }
+
+    /// Every version of a message you can see, oldest first (the original is version 0).
+    #[graphql(name = "getMessageEditHistory")]
+    async fn get_message_edit_history(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(name = "messageID")] message_id: ID,
+    ) -> async_graphql::Result<Vec<MessageRevision>> {
+        let viewer = ctx.viewer()?;
+        Ok(edits::get_message_edit_history(ctx.state()?, &viewer.user_id, &message_id).await?)
+    }
 }
 
 /// Message mutations beyond TIM v2.
@@ -99,6 +113,29 @@ impl MessagesExtraMutation {
             .await?,
         ))
     }
+
+    /// Edit your sent text, custom, face or location message (same kind);
+    /// with `version`, only if it is still the current one (`CONFLICT`).
+    #[graphql(name = "modifyMessage")]
+    async fn modify_message(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(name = "messageID")] message_id: ID,
+        payload: MessagePayloadInput,
+        version: Option<i64>,
+    ) -> async_graphql::Result<Option<MessageView>> {
+        let viewer = ctx.viewer()?;
+        Ok(Some(
+            edits::modify_message(
+                ctx.state()?,
+                &viewer.user_id,
+                &message_id,
+                &payload.into(),
+                version,
+            )
+            .await?,
+        ))
+    }
 }
 
 /// Message subscriptions beyond TIM v2.
@@ -118,6 +155,22 @@ impl MessagesExtraSubscription {
         let feed = viewer_feed(ctx.state()?, &viewer).await?;
         Ok(select_events(feed, move |event| match event {
             Event::ReactionsUpdated(view) => MessageReactionsUpdate::for_viewer(view, &viewer),
+            _ => None,
+        }))
+    }
+
+    /// A message of your conversations that was edited, as it is now.
+    #[graphql(name = "messageModified")]
+    async fn message_modified(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<MessageView>>> {
+        let viewer = ctx.viewer()?.user_id.clone();
+        let feed = viewer_feed(ctx.state()?, &viewer).await?;
+        Ok(select_events(feed, move |event| match event {
+            Event::MessageModified(view) if view.addressed_to(&viewer) => {
+                Some(view.for_viewer(&viewer))
+            }
             _ => None,
         }))
     }

@@ -4,6 +4,7 @@
 
 pub mod compose;
 pub mod conversation_id;
+pub mod edits;
 pub mod events;
 pub mod extras;
 pub mod feed;

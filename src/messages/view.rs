@@ -83,6 +83,17 @@ pub struct MessageView {
     /// Its reactions, by first use.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reactions: Vec<super::reactions::MessageReaction>,
+    /// 0 until edited, then 1, 2, ...
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub version: i64,
+    /// When it was last edited (Unix seconds); null until edited.
+    #[graphql(name = "editTime")]
+    #[serde(rename = "editTime", default, skip_serializing_if = "Option::is_none")]
+    pub edit_time: Option<i64>,
+}
+
+fn is_zero(n: &i64) -> bool {
+    *n == 0
 }
 
 #[ComplexObject]
@@ -135,6 +146,8 @@ impl MessageView {
             // Filled for a batch by `extras::attach`.
             reply_to: None,
             reactions: Vec::new(),
+            version: 0,
+            edit_time: None,
         };
         view.for_viewer(viewer)
     }

@@ -2,6 +2,7 @@
 //! events: pins, quote replies, the live total unread count, typing,
 //! reactions, edits with history, group read receipts and user status.
 
+mod edits;
 mod pins;
 mod reactions;
 mod replies;
