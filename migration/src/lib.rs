@@ -13,6 +13,7 @@ mod m20261201_000011_message_replies;
 mod m20261201_000012_blacklist_blocked;
 mod m20261201_000013_message_reactions;
 mod m20261201_000014_message_revisions;
+mod m20261201_000015_read_receipts;
 
 /// Every migration of imgql, in order.
 pub struct Migrator;
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000012_blacklist_blocked::Migration),
             Box::new(m20261201_000013_message_reactions::Migration),
             Box::new(m20261201_000014_message_revisions::Migration),
+            Box::new(m20261201_000015_read_receipts::Migration),
         ]
     }
 }

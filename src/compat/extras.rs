@@ -14,7 +14,10 @@ use serde_json::json;
 use super::envelope::{ok, parse_body, CompatJson, CompatResult, CompatViewer, LooseInt};
 use crate::{
     conversations::{pins as conversation_pins, typing, unread},
-    groups::pins as group_pins,
+    groups::{
+        pins as group_pins,
+        receipts::{self, ReadMemberFilter},
+    },
     messages::{edits, reactions, types::MessageType},
     state::AppState,
 };
@@ -35,6 +38,10 @@ where
             post(remove_message_reaction),
         )
         .route("/message/modifyMessage", post(modify_message))
+        .route(
+            "/message/getGroupMessageReadMemberList",
+            post(get_group_message_read_member_list),
+        )
         .route(
             "/message/getMessageEditHistory",
             post(get_message_edit_history),
@@ -239,6 +246,32 @@ async fn get_message_edit_history(
     ok(edits::get_message_edit_history(&state, &viewer.user_id, &body.message_id).await?)
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReadMembersBody {
+    #[serde(rename = "messageID", alias = "ID")]
+    message_id: String,
+    filter: Option<ReadMemberFilter>,
+    cursor: Option<String>,
+    count: Option<LooseInt>,
+}
+
+async fn get_group_message_read_member_list(
+    State(state): State<AppState>,
+    CompatViewer(viewer): CompatViewer,
+    CompatJson(body): CompatJson<ReadMembersBody>,
+) -> CompatResult {
+    ok(receipts::get_group_message_read_member_list(
+        &state,
+        &viewer.user_id,
+        &body.message_id,
+        body.filter,
+        body.cursor.as_deref(),
+        body.count.map(|n| n.0),
+    )
+    .await?)
+}
+
 /// Parse `bytes` as every request body of these routes (the compat fuzz
 /// target's entry point; a panic here is a bug).
 pub fn parse_every_body(bytes: &[u8]) {
@@ -251,5 +284,6 @@ pub fn parse_every_body(bytes: &[u8]) {
         let _ = super::messages::payload_spec(body.kind, &body.payload);
     }
     let _ = parse_body::<MessageIdBody>(bytes, Some(true));
+    let _ = parse_body::<ReadMembersBody>(bytes, Some(true));
     let _ = parse_body::<ReactionUsersBody>(bytes, Some(true));
 }

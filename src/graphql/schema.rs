@@ -16,6 +16,7 @@ pub struct Query(
     groups::graphql::GroupsQuery,
     conversations::graphql_extras::ConversationsExtraQuery,
     messages::graphql_extras::MessagesExtraQuery,
+    groups::graphql_extras::GroupsExtraQuery,
 );
 
 /// Every mutation, merged from the domains.

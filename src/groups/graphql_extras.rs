@@ -1,9 +1,44 @@
-//! GraphQL adapters of the group features beyond TIM v2: pinned messages.
+//! GraphQL adapters of the group features beyond TIM v2: pinned messages
+//! and read receipts.
 
 use async_graphql::{Context, Object, ID};
 
-use super::pins;
+use super::{
+    pins,
+    receipts::{self, GroupReadMemberList, ReadMemberFilter},
+};
 use crate::{graphql::context::ContextExt, messages::view::MessageView};
+
+/// Group queries beyond TIM v2.
+#[derive(Default)]
+pub struct GroupsExtraQuery;
+
+#[Object]
+impl GroupsExtraQuery {
+    /// The members who have (`READ`) or have not (`UNREAD`) read a group
+    /// message, by userID: `count` (1 to 100) after `cursor`.
+    #[graphql(name = "getGroupMessageReadMemberList")]
+    async fn get_group_message_read_member_list(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(name = "messageID")] message_id: ID,
+        // Optional with the defaults applied by the service (see getMessageList).
+        #[graphql(default_with = "Some(ReadMemberFilter::Read)")] filter: Option<ReadMemberFilter>,
+        cursor: Option<String>,
+        #[graphql(default_with = "Some(50)")] count: Option<i64>,
+    ) -> async_graphql::Result<GroupReadMemberList> {
+        let viewer = ctx.viewer()?;
+        Ok(receipts::get_group_message_read_member_list(
+            ctx.state()?,
+            &viewer.user_id,
+            &message_id,
+            filter,
+            cursor.as_deref(),
+            count,
+        )
+        .await?)
+    }
+}
 
 /// Group mutations beyond TIM v2.
 #[derive(Default)]

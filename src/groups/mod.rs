@@ -17,6 +17,7 @@ pub mod members;
 pub mod pins;
 mod preamble;
 pub mod queries;
+pub mod receipts;
 pub mod rules;
 mod steps;
 pub mod types;

@@ -105,6 +105,17 @@ impl MessageView {
         }
         MessagePayload::from_json(self.msg_type, &self.payload)
     }
+
+    /// Group messages: how many members who can see it have read it (the
+    /// sender excluded); null outside groups and in ChatRooms and AVChatRooms.
+    #[graphql(name = "readReceiptInfo")]
+    async fn read_receipt_info(
+        &self,
+        ctx: &async_graphql::Context<'_>,
+    ) -> async_graphql::Result<Option<crate::groups::receipts::ReadReceiptInfo>> {
+        use crate::graphql::context::ContextExt;
+        Ok(crate::groups::receipts::read_receipt_info(ctx.state()?, self).await?)
+    }
 }
 
 impl MessageView {

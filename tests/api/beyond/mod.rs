@@ -5,6 +5,7 @@
 mod edits;
 mod pins;
 mod reactions;
+mod receipts;
 mod replies;
 mod typing;
 mod unread;
