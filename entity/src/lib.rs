@@ -15,6 +15,7 @@ pub mod message_replies;
 pub mod message_revisions;
 pub mod messages;
 pub mod revoked_sessions;
+pub mod user_statuses;
 pub mod users;
 
 pub use sea_orm;

@@ -14,6 +14,7 @@ mod m20261201_000012_blacklist_blocked;
 mod m20261201_000013_message_reactions;
 mod m20261201_000014_message_revisions;
 mod m20261201_000015_read_receipts;
+mod m20261201_000016_user_statuses;
 
 /// Every migration of imgql, in order.
 pub struct Migrator;
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000013_message_reactions::Migration),
             Box::new(m20261201_000014_message_revisions::Migration),
             Box::new(m20261201_000015_read_receipts::Migration),
+            Box::new(m20261201_000016_user_statuses::Migration),
         ]
     }
 }

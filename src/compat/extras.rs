@@ -20,6 +20,7 @@ use crate::{
     },
     messages::{edits, reactions, types::MessageType},
     state::AppState,
+    users::status,
 };
 
 /// The routes of this module.
@@ -38,6 +39,8 @@ where
             post(remove_message_reaction),
         )
         .route("/message/modifyMessage", post(modify_message))
+        .route("/user/getUserStatus", post(get_user_status))
+        .route("/user/setSelfStatus", post(set_self_status))
         .route(
             "/message/getGroupMessageReadMemberList",
             post(get_group_message_read_member_list),
@@ -272,6 +275,36 @@ async fn get_group_message_read_member_list(
     .await?)
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UserStatusBody {
+    #[serde(rename = "userIDList")]
+    user_id_list: Vec<String>,
+}
+
+async fn get_user_status(
+    State(state): State<AppState>,
+    CompatViewer(viewer): CompatViewer,
+    CompatJson(body): CompatJson<UserStatusBody>,
+) -> CompatResult {
+    ok(status::get_user_status(&state, &viewer.user_id, &body.user_id_list).await?)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SelfStatusBody {
+    #[serde(rename = "customStatus")]
+    custom_status: String,
+}
+
+async fn set_self_status(
+    State(state): State<AppState>,
+    CompatViewer(viewer): CompatViewer,
+    CompatJson(body): CompatJson<SelfStatusBody>,
+) -> CompatResult {
+    ok(status::set_self_status(&state, &viewer.user_id, &body.custom_status).await?)
+}
+
 /// Parse `bytes` as every request body of these routes (the compat fuzz
 /// target's entry point; a panic here is a bug).
 pub fn parse_every_body(bytes: &[u8]) {
@@ -285,5 +318,7 @@ pub fn parse_every_body(bytes: &[u8]) {
     }
     let _ = parse_body::<MessageIdBody>(bytes, Some(true));
     let _ = parse_body::<ReadMembersBody>(bytes, Some(true));
+    let _ = parse_body::<UserStatusBody>(bytes, Some(true));
+    let _ = parse_body::<SelfStatusBody>(bytes, Some(true));
     let _ = parse_body::<ReactionUsersBody>(bytes, Some(true));
 }

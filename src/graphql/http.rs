@@ -411,7 +411,7 @@ fn on_connection_init(
         .map_err(|_| InitRejection::Unauthenticated("invalid or expired token".into()))?;
     let revoked = app.sessions.revoked(viewer.session_id.clone());
     let mut data = Data::default();
-    data.insert(app.presence.connect(&viewer.user_id));
+    data.insert(crate::users::status::connect(app, &viewer.user_id));
     data.insert(Auth::Viewer(viewer));
     data.insert(client);
     Ok(Session::new(data)

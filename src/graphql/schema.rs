@@ -17,6 +17,7 @@ pub struct Query(
     conversations::graphql_extras::ConversationsExtraQuery,
     messages::graphql_extras::MessagesExtraQuery,
     groups::graphql_extras::GroupsExtraQuery,
+    users::graphql_extras::UsersExtraQuery,
 );
 
 /// Every mutation, merged from the domains.
@@ -31,6 +32,7 @@ pub struct Mutation(
     groups::graphql::GroupsMutation,
     conversations::graphql_extras::ConversationsExtraMutation,
     messages::graphql_extras::MessagesExtraMutation,
+    users::graphql_extras::UsersExtraMutation,
     groups::graphql_extras::GroupsExtraMutation,
 );
 
@@ -43,6 +45,7 @@ pub struct Subscription(
     groups::graphql::GroupsSubscription,
     conversations::graphql_extras::ConversationsExtraSubscription,
     messages::graphql_extras::MessagesExtraSubscription,
+    users::graphql_extras::UsersExtraSubscription,
 );
 
 /// The schema type served by imgql.

@@ -88,4 +88,7 @@ pub enum Event {
     /// A message was edited: the message after (seen from its sender's side;
     /// sent to the topics of everyone who can see it).
     MessageModified(Arc<MessageView>),
+    /// A user came online, went offline or changed their custom status
+    /// (sent to their status topic, `users::status::status_topic`).
+    UserStatusChanged(crate::users::status::UserStatus),
 }

@@ -7,6 +7,7 @@ mod pins;
 mod reactions;
 mod receipts;
 mod replies;
+mod status;
 mod typing;
 mod unread;
 
