@@ -66,6 +66,8 @@ pub struct AppState {
     pub shutdown: crate::realtime::Stopping,
     /// The Redis bus's counters, when the bus is Redis.
     pub bus_stats: Option<Arc<BusStats>>,
+    /// Who is typing where (kept in memory only).
+    pub typing: crate::conversations::typing::TypingTracker,
 }
 
 impl AppState {
@@ -128,6 +130,7 @@ impl AppState {
             control: Default::default(),
             shutdown: Default::default(),
             bus_stats: live.stats,
+            typing: Default::default(),
         })
     }
 

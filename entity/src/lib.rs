@@ -7,10 +7,15 @@ pub mod file_attachments;
 pub mod files;
 pub mod group_applications;
 pub mod group_members;
+pub mod group_pinned_messages;
 pub mod groups;
 pub mod kinds;
+pub mod message_reactions;
+pub mod message_replies;
+pub mod message_revisions;
 pub mod messages;
 pub mod revoked_sessions;
+pub mod user_statuses;
 pub mod users;
 
 pub use sea_orm;

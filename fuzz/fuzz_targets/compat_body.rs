@@ -7,4 +7,5 @@ fuzz_target!(|data: &[u8]| {
     imgql::compat::messages::parse_every_body(data);
     imgql::compat::users::parse_every_body(data);
     imgql::compat::groups::parse_every_body(data);
+    imgql::compat::extras::parse_every_body(data);
 });

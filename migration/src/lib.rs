@@ -8,6 +8,13 @@ mod m20261125_000003_files;
 mod m20261125_000004_groups;
 mod m20261125_000005_file_attachment_seq;
 mod m20261125_000006_sessions;
+mod m20261201_000010_group_pins;
+mod m20261201_000011_message_replies;
+mod m20261201_000012_blacklist_blocked;
+mod m20261201_000013_message_reactions;
+mod m20261201_000014_message_revisions;
+mod m20261201_000015_read_receipts;
+mod m20261201_000016_user_statuses;
 
 /// Every migration of imgql, in order.
 pub struct Migrator;
@@ -22,6 +29,13 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000004_groups::Migration),
             Box::new(m20261125_000005_file_attachment_seq::Migration),
             Box::new(m20261125_000006_sessions::Migration),
+            Box::new(m20261201_000010_group_pins::Migration),
+            Box::new(m20261201_000011_message_replies::Migration),
+            Box::new(m20261201_000012_blacklist_blocked::Migration),
+            Box::new(m20261201_000013_message_reactions::Migration),
+            Box::new(m20261201_000014_message_revisions::Migration),
+            Box::new(m20261201_000015_read_receipts::Migration),
+            Box::new(m20261201_000016_user_statuses::Migration),
         ]
     }
 }

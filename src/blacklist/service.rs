@@ -140,3 +140,15 @@ pub async fn is_blocked(state: &AppState, owner: &str, other: &str) -> AppResult
         .store(generation, owner, list.clone());
     Ok(list.contains(other))
 }
+
+/// Who among everyone has blacklisted `user` (one indexed query).
+pub async fn blocked_by(state: &AppState, user: &str) -> AppResult<Vec<String>> {
+    use sea_orm::QuerySelect;
+    Ok(blacklist::Entity::find()
+        .select_only()
+        .column(blacklist::Column::OwnerId)
+        .filter(blacklist::Column::BlockedId.eq(user))
+        .into_tuple()
+        .all(&state.db)
+        .await?)
+}

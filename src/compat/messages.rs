@@ -64,6 +64,8 @@ struct MessageBody {
     cloud_custom_data: Option<String>,
     #[serde(rename = "clientMsgID", default)]
     client_msg_id: Option<String>,
+    #[serde(default)]
+    reply_to: Option<String>,
 }
 
 fn str_field(payload: &serde_json::Map<String, Value>, name: &str) -> AppResult<String> {
@@ -166,7 +168,8 @@ fn infer_kind(
     })
 }
 
-fn payload_spec(
+/// A compat payload as a new message (or an edit) asks for it.
+pub(super) fn payload_spec(
     kind: Option<MessageType>,
     p: &serde_json::Map<String, Value>,
 ) -> AppResult<PayloadSpec> {
@@ -274,6 +277,7 @@ impl MessageBody {
                 .unwrap_or_default(),
             cloud_custom_data: self.cloud_custom_data.unwrap_or_default(),
             client_msg_id: self.client_msg_id,
+            reply_to: self.reply_to,
         })
     }
 }

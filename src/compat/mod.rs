@@ -3,6 +3,7 @@
 
 pub mod codes;
 pub mod envelope;
+pub mod extras;
 pub mod files;
 pub mod groups;
 pub mod messages;
@@ -25,4 +26,5 @@ where
         .merge(files::routes())
         .merge(messages::routes())
         .merge(groups::routes())
+        .merge(extras::routes())
 }

@@ -261,5 +261,12 @@ pub async fn delete_conversation(
             .exec(&state.db)
             .await?;
     }
+    // Its unread messages no longer count: a live total is counted again.
+    state.bus.publish(
+        crate::realtime::Topic::User(viewer.to_owned()),
+        std::sync::Arc::new(crate::messages::events::Event::UnreadChanged {
+            user: viewer.to_owned(),
+        }),
+    );
     Ok(conversation_id.to_owned())
 }

@@ -412,7 +412,7 @@ async fn on_connection_init(
         .map_err(|_| InitRejection::Unauthenticated("invalid or expired token".into()))?;
     let revoked = app.sessions.revoked(viewer.session_id.clone());
     let mut data = Data::default();
-    data.insert(app.presence.connect(&viewer.user_id).await);
+    data.insert(crate::users::status::connect(app, &viewer.user_id).await);
     data.insert(Auth::Viewer(viewer));
     data.insert(client);
     Ok(Session::new(data)

@@ -14,6 +14,10 @@ pub struct Query(
     messages::graphql::MessagesQuery,
     conversations::graphql::ConversationsQuery,
     groups::graphql::GroupsQuery,
+    conversations::graphql_extras::ConversationsExtraQuery,
+    messages::graphql_extras::MessagesExtraQuery,
+    groups::graphql_extras::GroupsExtraQuery,
+    users::graphql_extras::UsersExtraQuery,
 );
 
 /// Every mutation, merged from the domains.
@@ -26,6 +30,10 @@ pub struct Mutation(
     messages::graphql::MessagesMutation,
     conversations::graphql::ConversationsMutation,
     groups::graphql::GroupsMutation,
+    conversations::graphql_extras::ConversationsExtraMutation,
+    messages::graphql_extras::MessagesExtraMutation,
+    users::graphql_extras::UsersExtraMutation,
+    groups::graphql_extras::GroupsExtraMutation,
 );
 
 /// Every subscription, merged from the domains.
@@ -35,6 +43,9 @@ pub struct Subscription(
     blacklist::graphql::BlacklistSubscription,
     messages::graphql::MessagesSubscription,
     groups::graphql::GroupsSubscription,
+    conversations::graphql_extras::ConversationsExtraSubscription,
+    messages::graphql_extras::MessagesExtraSubscription,
+    users::graphql_extras::UsersExtraSubscription,
 );
 
 /// The schema type served by imgql.

@@ -44,6 +44,26 @@ impl GroupView {
         let viewer = ctx.viewer()?;
         Ok(views::last_message(ctx.state()?, &viewer.user_id, &self.group_id).await?)
     }
+
+    /// The group's pinned messages, in pinning order (members only; empty otherwise).
+    #[graphql(name = "pinnedMessageList")]
+    async fn pinned_message_list(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<crate::messages::view::MessageView>> {
+        let viewer = ctx.viewer()?;
+        let state = ctx.state()?;
+        let member = match &self.viewer {
+            Some(part) => part.self_info.is_some(),
+            None => views::self_info(state, &viewer.user_id, &self.group_id)
+                .await?
+                .is_some(),
+        };
+        if !member {
+            return Ok(Vec::new());
+        }
+        Ok(super::pins::pinned_messages(state, &viewer.user_id, &self.group_id).await?)
+    }
 }
 
 /// Group and member queries.

@@ -148,3 +148,27 @@ pub async fn conversation_info(
         })
         .collect())
 }
+
+/// Which of `group_ids` count unread messages (by their type), in one query.
+pub async fn groups_counting_unread(
+    state: &AppState,
+    group_ids: &[String],
+) -> AppResult<std::collections::HashSet<String>> {
+    if group_ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let mut counting = std::collections::HashSet::new();
+    // Chunks keep every statement inside both databases' bind limits.
+    for chunk in group_ids.chunks(500) {
+        for row in groups::Entity::find()
+            .filter(groups::Column::GroupId.is_in(chunk.iter().cloned()))
+            .all(&state.db)
+            .await?
+        {
+            if GroupType::from(row.group_type).counts_unread() {
+                counting.insert(row.group_id);
+            }
+        }
+    }
+    Ok(counting)
+}

@@ -48,7 +48,7 @@ pub const MAX_REASON_BYTES: usize = 300;
 pub const MAX_MUTE_SECONDS: i64 = u32::MAX as i64;
 
 /// Members with their nicknames and avatars, in the order given.
-async fn member_views(
+pub(super) async fn member_views(
     state: &AppState,
     rows: Vec<group_members::Model>,
 ) -> AppResult<Vec<GroupMemberView>> {

@@ -10,12 +10,15 @@
 pub mod cache;
 mod change;
 pub mod graphql;
+pub mod graphql_extras;
 pub mod hooks;
 pub mod joining;
 pub mod lifecycle;
 pub mod members;
+pub mod pins;
 mod preamble;
 pub mod queries;
+pub mod receipts;
 pub mod rules;
 mod steps;
 pub mod types;

@@ -78,6 +78,23 @@ pub enum Event {
         /// the messages after it, however late a stream sees the change.
         since_seq: i64,
     },
+    /// Something changed a user's unread counts that no other event shows
+    /// (a deleted conversation): their total is counted again.
+    UnreadChanged {
+        /// Whose counts.
+        user: String,
+    },
+    /// A user started or stopped typing (sent to the C2C peer's or the group's topic).
+    Typing(Arc<crate::conversations::typing::TypingEvent>),
+    /// A message's reactions changed: the message after (seen from the
+    /// reactor's side; sent to the topics of everyone who can see it).
+    ReactionsUpdated(Arc<MessageView>),
+    /// A message was edited: the message after (seen from its sender's side;
+    /// sent to the topics of everyone who can see it).
+    MessageModified(Arc<MessageView>),
+    /// A user came online, went offline or changed their custom status
+    /// (sent to their status topic, `users::status::status_topic`).
+    UserStatusChanged(crate::users::status::UserStatus),
     /// Something cached from the database changed: every instance drops its
     /// copy (sent to [`crate::realtime::Topic::Control`]).
     Invalidate(Invalidation),

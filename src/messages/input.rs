@@ -21,6 +21,8 @@ pub struct NewMessage {
     pub cloud_custom_data: String,
     /// Idempotency key, unique per sender.
     pub client_msg_id: Option<String>,
+    /// A message of the same conversation this one quotes.
+    pub reply_to: Option<String>,
 }
 
 /// The payload of a new message by kind.
@@ -296,6 +298,9 @@ pub struct CreateMessageInput {
     /// Idempotency key, unique per sender (up to 64 bytes).
     #[graphql(name = "clientMsgID")]
     pub client_msg_id: Option<String>,
+    /// A sent message of the same conversation that you can see, to quote.
+    #[graphql(name = "replyTo")]
+    pub reply_to: Option<async_graphql::ID>,
 }
 
 impl From<CreateMessageInput> for NewMessage {
@@ -308,6 +313,7 @@ impl From<CreateMessageInput> for NewMessage {
             at_user_list: input.at_user_list,
             cloud_custom_data: input.cloud_custom_data,
             client_msg_id: input.client_msg_id,
+            reply_to: input.reply_to.map(|id| id.0),
         }
     }
 }

@@ -15,6 +15,7 @@ use super::{
     conversation_id::ConversationId,
     events::Event,
     input::NewMessage,
+    replies::{self, MessageReply},
     store::{self, UnitOfWork},
     targets::{self, SendTarget},
     types::{ConversationType, MessageStatus, MessageType},
@@ -62,6 +63,7 @@ struct Prepared {
     target: SendTarget,
     channel_id: i64,
     file_ids: Vec<String>,
+    reply: Option<MessageReply>,
 }
 
 /// Validate the message, resolve where it goes and build its payload.
@@ -78,6 +80,10 @@ async fn prepare(state: &AppState, viewer: &str, new: &NewMessage) -> AppResult<
     let now = unix_now();
     let channel_id =
         store::ensure_channel(state, &target.channel_key, store::channel_kind(target.kind)).await?;
+    let reply = match &new.reply_to {
+        Some(id) => Some(replies::check_reply(state, viewer, id, channel_id).await?),
+        None => None,
+    };
     let row = messages::ActiveModel {
         id: Set(store::new_message_id()),
         channel_id: Set(channel_id),
@@ -102,6 +108,7 @@ async fn prepare(state: &AppState, viewer: &str, new: &NewMessage) -> AppResult<
         target,
         channel_id,
         file_ids: compose::carried_files(payload.kind, &payload.json),
+        reply,
     })
 }
 
@@ -140,7 +147,12 @@ async fn create_row(
         return Ok(existing);
     }
     let prepared = prepare(state, viewer, new).await?;
-    insert_prepared(state, viewer, prepared.row, new.client_msg_id.as_deref()).await
+    let row = insert_prepared(state, viewer, prepared.row, new.client_msg_id.as_deref()).await?;
+    if let Some(reply) = &prepared.reply {
+        let _gate = state.write_guard().await;
+        replies::record_reply(&state.db, &row.id, reply).await?;
+    }
+    Ok(row)
 }
 
 /// Send a message created earlier by `createMessage`.
@@ -181,11 +193,16 @@ pub async fn send_new_message(
         target,
         channel_id,
         file_ids,
+        reply,
     } = prepare(state, viewer, &new).await?;
     if let Err(err) = targets::check_send_rules(state, viewer, &target).await {
         // Refused by a rule of the moment: kept as `fail` so it can be resent.
         row.status = Set(MessageStatus::Fail.into());
-        insert_prepared(state, viewer, row, client_msg_id).await?;
+        let failed = insert_prepared(state, viewer, row, client_msg_id).await?;
+        if let Some(reply) = &reply {
+            let _gate = state.write_guard().await;
+            replies::record_reply(&state.db, &failed.id, reply).await?;
+        }
         return Err(err);
     }
     let mut unit = UnitOfWork::begin(state, &[channel_id]).await?;
@@ -201,20 +218,25 @@ pub async fn send_new_message(
         return store::view_of(state, viewer, first).await;
     };
     record_send(unit.tx(), &sent, &target, &file_ids).await?;
-    publish_own(unit, viewer, &target).await
+    if let Some(reply) = &reply {
+        replies::record_reply(unit.tx(), &sent.id, reply).await?;
+    }
+    publish_own(unit, viewer, &target, reply).await
 }
 
 /// Commit a unit holding one user message, publish it, and return it as its
 /// sender sees it. Sending marks the conversation read for the sender, so a
-/// C2C peer is told, as `setMessageRead` tells them.
+/// C2C peer is told, as `setMessageRead` tells them. `reply` is what the
+/// message quotes, known to the sender, so it is not read back.
 async fn publish_own(
     unit: UnitOfWork<'_>,
     viewer: &str,
     target: &SendTarget,
+    reply: Option<MessageReply>,
 ) -> AppResult<MessageView> {
     let mut committed = unit.commit().await?;
     let view = committed
-        .publish_sent(viewer)
+        .publish_sent(viewer, reply)
         .await?
         .pop()
         .ok_or_else(|| AppError::internal("no view of a published message"))?;
@@ -289,7 +311,9 @@ async fn deliver(state: &AppState, viewer: &str, row: messages::Model) -> AppRes
         return store::view_of(state, viewer, current).await;
     };
     record_send(unit.tx(), &sent, &target, &file_ids).await?;
-    publish_own(unit, viewer, &target).await
+    // A quote was recorded when the message was created.
+    let reply = replies::reply_of(state, &row.id).await?;
+    publish_own(unit, viewer, &target, reply).await
 }
 
 /// The rest of a send inside its transaction: participants' state rows and file links.

@@ -76,6 +76,24 @@ pub struct MessageView {
     #[graphql(name = "clientMsgID")]
     #[serde(rename = "clientMsgID")]
     pub client_msg_id: Option<String>,
+    /// The message this one quotes, as it was when quoted.
+    #[graphql(name = "replyTo")]
+    #[serde(rename = "replyTo", default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<super::replies::MessageReply>,
+    /// Its reactions, by first use.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reactions: Vec<super::reactions::MessageReaction>,
+    /// 0 until edited, then 1, 2, ...
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub version: i64,
+    /// When it was last edited (Unix seconds); null until edited.
+    #[graphql(name = "editTime")]
+    #[serde(rename = "editTime", default, skip_serializing_if = "Option::is_none")]
+    pub edit_time: Option<i64>,
+}
+
+fn is_zero(n: &i64) -> bool {
+    *n == 0
 }
 
 #[ComplexObject]
@@ -86,6 +104,17 @@ impl MessageView {
             return None;
         }
         MessagePayload::from_json(self.msg_type, &self.payload)
+    }
+
+    /// Group messages: how many members who can see it have read it (the
+    /// sender excluded); null outside groups and in ChatRooms and AVChatRooms.
+    #[graphql(name = "readReceiptInfo")]
+    async fn read_receipt_info(
+        &self,
+        ctx: &async_graphql::Context<'_>,
+    ) -> async_graphql::Result<Option<crate::groups::receipts::ReadReceiptInfo>> {
+        use crate::graphql::context::ContextExt;
+        Ok(crate::groups::receipts::read_receipt_info(ctx.state()?, self).await?)
     }
 }
 
@@ -125,6 +154,11 @@ impl MessageView {
             cloud_custom_data: row.cloud_custom_data.clone(),
             sequence: seq,
             client_msg_id: row.client_msg_id.clone(),
+            // Filled for a batch by `extras::attach`.
+            reply_to: None,
+            reactions: Vec::new(),
+            version: 0,
+            edit_time: None,
         };
         view.for_viewer(viewer)
     }

@@ -43,6 +43,8 @@ enum Write {
     Offline(String),
     /// Remove every entry of this instance; `done` once removed.
     Shutdown(oneshot::Sender<()>),
+    /// Nothing to write: `done` once every write queued before it is applied.
+    Flush(oneshot::Sender<()>),
 }
 
 fn lock(counts: &Mutex<HashMap<String, usize>>) -> MutexGuard<'_, HashMap<String, usize>> {
@@ -122,20 +124,31 @@ impl Presence {
         &self,
         user_ids: impl IntoIterator<Item = &'a str>,
     ) -> AppResult<usize> {
+        let users: Vec<&str> = user_ids.into_iter().collect();
+        Ok(self
+            .online_of(&users)
+            .await?
+            .into_iter()
+            .filter(|o| *o)
+            .count())
+    }
+
+    /// For each of `user_ids`, whether they are online on any instance (one
+    /// Redis round trip for all of them).
+    pub async fn online_of(&self, user_ids: &[&str]) -> AppResult<Vec<bool>> {
         let Some(redis) = &self.redis else {
             let counts = lock(&self.counts);
             return Ok(user_ids
-                .into_iter()
-                .filter(|u| counts.get(*u).is_some_and(|n| *n > 0))
-                .count());
+                .iter()
+                .map(|u| counts.get(*u).is_some_and(|n| *n > 0))
+                .collect());
         };
-        let users: Vec<&str> = user_ids.into_iter().collect();
-        if users.is_empty() {
-            return Ok(0);
+        if user_ids.is_empty() {
+            return Ok(Vec::new());
         }
         let now = now_millis();
         let mut pipe = redis::pipe();
-        for user in &users {
+        for user in user_ids {
             pipe.zcount(redis.key(user), now, "+inf");
         }
         let mut conn = redis.conn.clone();
@@ -143,7 +156,24 @@ impl Presence {
             .query_async(&mut conn)
             .await
             .map_err(|err| AppError::Unavailable(Box::new(err)))?;
-        Ok(counts.into_iter().filter(|n| *n > 0).count())
+        Ok(counts.into_iter().map(|n| n > 0).collect())
+    }
+
+    /// Whether `user_id` has a socket on this instance.
+    pub fn is_local(&self, user_id: &str) -> bool {
+        lock(&self.counts).get(user_id).is_some_and(|n| *n > 0)
+    }
+
+    /// Wait until every presence change made so far is written to Redis
+    /// (at once in process), so that a read after it sees them.
+    pub async fn settled(&self) {
+        if let Some(redis) = &self.redis {
+            let (done, flushed) = oneshot::channel();
+            if redis.writes.send(Write::Flush(done)).is_ok() {
+                // Bounded like the other writes: a Redis outage must not hang callers.
+                let _ = tokio::time::timeout(Duration::from_secs(2), flushed).await;
+            }
+        }
     }
 
     /// Remove this instance's presence at once (on a clean stop).
@@ -239,6 +269,10 @@ async fn write_worker(
                         result
                     }
                     Write::Offline(user) => redis.mark_offline(&[user]).await,
+                    Write::Flush(done) => {
+                        let _ = done.send(());
+                        Ok(())
+                    }
                     Write::Shutdown(done) => {
                         stopped = true;
                         let users: Vec<String> = counts

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod accounts;
+mod beyond;
 mod blacklist;
 mod conformance;
 mod conversations;

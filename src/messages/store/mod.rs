@@ -529,8 +529,14 @@ impl Committed<'_> {
     /// [`Committed::publish_messages`] for user messages `viewer` has just
     /// sent: no read position is read back. A C2C recipient cannot have read
     /// a message before it was published, and a message to oneself is read by
-    /// its sending, so `isPeerRead` is known.
-    pub async fn publish_sent(&mut self, viewer: &str) -> AppResult<Vec<MessageView>> {
+    /// its sending, so `isPeerRead` is known; so is the quoted message
+    /// (`reply`, for a unit of one message), and a new message has no
+    /// reactions and no edits yet.
+    pub async fn publish_sent(
+        &mut self,
+        viewer: &str,
+        reply: Option<crate::messages::replies::MessageReply>,
+    ) -> AppResult<Vec<MessageView>> {
         let appended = std::mem::take(&mut self.appended);
         if appended.is_empty() {
             return Ok(Vec::new());
@@ -539,7 +545,8 @@ impl Committed<'_> {
         let mut views = Vec::with_capacity(appended.len());
         for Appended { row, topics } in appended {
             let peer_read = (row.to_id == row.sender_id).then_some(row.seq).flatten();
-            let view = MessageView::from_row(&row, sender.as_deref(), viewer, peer_read);
+            let mut view = MessageView::from_row(&row, sender.as_deref(), viewer, peer_read);
+            view.reply_to = reply.clone();
             publish_message(self.state, &topics, &view);
             views.push(view);
         }

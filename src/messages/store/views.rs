@@ -94,7 +94,7 @@ pub async fn views_of(
             read.insert((s.user_id, s.conversation_id), s.read_seq);
         }
     }
-    Ok(rows
+    let mut views: Vec<MessageView> = rows
         .iter()
         .map(|row| {
             let peer_read = read
@@ -105,5 +105,7 @@ pub async fn views_of(
                 .copied();
             MessageView::from_row(row, senders.get(&row.sender_id), viewer, peer_read)
         })
-        .collect())
+        .collect();
+    crate::messages::extras::attach(state, viewer, &mut views).await?;
+    Ok(views)
 }
