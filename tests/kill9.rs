@@ -64,7 +64,7 @@ async fn start(data_dir: &Path, database_url: Option<&str>) -> Server {
     if let Some(url) = database_url {
         command.env("DATABASE_URL", url);
     }
-    let child = command.spawn().expect("start the server");
+    let mut child = command.spawn().expect("start the server");
     let url = format!("http://127.0.0.1:{port}");
     let http = reqwest::Client::new();
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -76,6 +76,8 @@ async fn start(data_dir: &Path, database_url: Option<&str>) -> Server {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("the server did not answer within 60 s");
 }
 
