@@ -260,3 +260,89 @@ async fn resuming_with_since_on_another_instance_misses_nothing() {
     );
     assert_eq!(live, sent[5] + 1);
 }
+
+/// The code of the first error of a send through `instance`, or "" when it went through.
+async fn send_outcome(instance: &Instance, token: &str, to: &str, text: &str) -> String {
+    let body = instance
+        .gql(
+            Some(token),
+            "mutation($m: CreateMessageInput!) { sendMessage(message: $m) { sequence } }",
+            json!({ "m": { "to": to, "conversationType": "C2C", "payload": { "text": { "text": text } } } }),
+        )
+        .await;
+    body["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_change_on_one_instance_reaches_the_caches_of_the_other() {
+    let Some(cluster) = Cluster::start("cross-instance cache invalidation").await else {
+        return;
+    };
+    let a = cluster.instance().await;
+    let b = cluster.instance().await;
+    let max = a.register("max").await;
+    let ned = b.register("ned").await;
+    // A caches ned's (empty) blacklist and the channel on this first send.
+    a.send(&max, "C2C", "ned", "hello").await;
+    b.ok(
+        &ned,
+        "mutation { addToBlacklist(userIDList: [\"max\"]) }",
+        json!({}),
+    )
+    .await;
+    // The invalidation travels through Redis after B's commit: A refuses
+    // within a few polls, never silently keeps the stale blacklist.
+    let mut code = String::new();
+    for i in 0..50 {
+        code = send_outcome(&a, &max, "ned", &format!("probe {i}")).await;
+        if code == "BLOCKED" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(code, "BLOCKED", "A applies B's blacklist change");
+    b.ok(
+        &ned,
+        "mutation { removeFromBlacklist(userIDList: [\"max\"]) }",
+        json!({}),
+    )
+    .await;
+    for i in 0..50 {
+        code = send_outcome(&a, &max, "ned", &format!("again {i}")).await;
+        if code.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(code, "", "A applies B's removal too");
+
+    // A profile change on B shows in the next message sent through A.
+    b.ok(
+        &ned,
+        "mutation { updateMyProfile(input: { nick: \"Ned 2\" }) { nick } }",
+        json!({}),
+    )
+    .await;
+    let mut nick = String::new();
+    for _ in 0..50 {
+        let data = a
+            .ok(
+                &ned,
+                "mutation($m: CreateMessageInput!) { sendMessage(message: $m) { nick } }",
+                json!({ "m": { "to": "max", "conversationType": "C2C", "payload": { "text": { "text": "from ned via A" } } } }),
+            )
+            .await;
+        nick = data["sendMessage"]["nick"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        if nick == "Ned 2" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(nick, "Ned 2", "A's cached profile follows B's change");
+}
