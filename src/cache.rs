@@ -7,19 +7,14 @@
 //! outlives a change it missed: a reader that loaded a value before a change
 //! committed cannot store it after the change's invalidation, because every
 //! invalidation bumps a generation the reader checked before loading (see
-//! [`Cache::insert_if_current`]). [`Caches::invalidate_all`] is the hook for
-//! invalidation from elsewhere (another instance, through the bus).
+//! [`Cache::insert_if_current`]). `state::Caches::invalidate_all` is the hook
+//! for invalidation from elsewhere (another instance, through the bus).
 
 use std::{
     borrow::Borrow,
     collections::HashMap,
     hash::Hash,
     sync::{Mutex, MutexGuard},
-};
-
-use crate::{
-    blacklist::cache::BlacklistCache, groups::cache::GroupCache, messages::cache::ChannelCache,
-    users::cache::UserCache,
 };
 
 /// Entries one cache holds before it starts over (a bound on memory, not a
@@ -118,29 +113,6 @@ impl<K: Eq + Hash, V: Clone> Cache<K, V> {
     /// Whether nothing is held.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
-    }
-}
-
-/// Every read cache of the state.
-#[derive(Default)]
-pub struct Caches {
-    /// Users by ID (sender profile fields, recipient existence).
-    pub users: UserCache,
-    /// Blacklists by owner.
-    pub blacklist: BlacklistCache,
-    /// Channel IDs by channel key.
-    pub channels: ChannelCache,
-    /// Groups and their members (type, mute, role, card).
-    pub groups: GroupCache,
-}
-
-impl Caches {
-    /// Drop everything every cache holds (after changes made elsewhere).
-    pub fn invalidate_all(&self) {
-        self.users.invalidate_all();
-        self.blacklist.invalidate_all();
-        self.channels.invalidate_all();
-        self.groups.invalidate_all();
     }
 }
 

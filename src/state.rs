@@ -56,7 +56,7 @@ pub struct AppState {
     pub rate_limits: Arc<RateLimits>,
     /// Read caches of the send path, each invalidated by the service that
     /// changes what it holds.
-    pub caches: Arc<crate::cache::Caches>,
+    pub caches: Arc<Caches>,
     /// Prepared statements run so far (every query and write; not the
     /// transaction control statements), for tests and metrics.
     pub db_statements: Arc<AtomicU64>,
@@ -209,4 +209,27 @@ pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
     Database::connect(options)
         .await
         .map_err(|e| anyhow::Error::msg(format!("cannot connect to the database: {e}")))
+}
+
+/// Every read cache of the state.
+#[derive(Default)]
+pub struct Caches {
+    /// Users by ID (sender profile fields, recipient existence).
+    pub users: crate::users::cache::UserCache,
+    /// Blacklists by owner.
+    pub blacklist: crate::blacklist::cache::BlacklistCache,
+    /// Channel IDs by channel key.
+    pub channels: crate::messages::cache::ChannelCache,
+    /// Groups and their members (type, mute, role, card).
+    pub groups: crate::groups::cache::GroupCache,
+}
+
+impl Caches {
+    /// Drop everything every cache holds (after changes made elsewhere).
+    pub fn invalidate_all(&self) {
+        self.users.invalidate_all();
+        self.blacklist.invalidate_all();
+        self.channels.invalidate_all();
+        self.groups.invalidate_all();
+    }
 }
