@@ -1,63 +1,22 @@
 //! Cache control across instances: invalidation events on the bus's control
-//! topic, and the resync hook.
+//! topic, and what a resync does.
 //!
 //! A service that changes something another instance may cache publishes an
 //! [`Invalidation`] with [`publish`]; every instance (this one included)
-//! hands it to the hooks registered with [`Control::on_invalidate`]. When the
-//! bus may have lost events (a Redis reconnect, a gap in the numbered control
-//! events), the hooks registered with [`Control::on_resync`] run: drop every
-//! cache and read memberships again. Live feeds follow the same resync
-//! signal themselves (see `messages::feed`). Revoked sessions are applied
-//! here: a logout on one instance ends the session on all of them.
+//! drops its cached copy. When the bus may have lost events (a Redis
+//! reconnect, a gap in the numbered control events), every cache is dropped
+//! and revoked sessions are read again; live feeds follow the same resync
+//! signal themselves and re-read their memberships (see `messages::feed`).
+//! Revoked sessions are applied here: a logout on one instance ends the
+//! session on all of them.
 
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use crate::{
-    messages::events::{Event, Invalidation},
+    events::{Event, Invalidation},
     realtime::Topic,
     state::AppState,
 };
-
-/// Called with every invalidation, from any instance.
-pub type InvalidateHook = Arc<dyn Fn(&Invalidation) + Send + Sync>;
-/// Called after a resync: drop caches and re-read memberships.
-pub type ResyncHook = Arc<dyn Fn() + Send + Sync>;
-
-#[derive(Default)]
-struct Hooks {
-    invalidate: Vec<InvalidateHook>,
-    resync: Vec<ResyncHook>,
-}
-
-/// The registered hooks; cheap to clone.
-#[derive(Clone, Default)]
-pub struct Control {
-    hooks: Arc<RwLock<Hooks>>,
-}
-
-impl Control {
-    /// Run `hook` for every invalidation received.
-    pub fn on_invalidate(&self, hook: InvalidateHook) {
-        self.write().invalidate.push(hook);
-    }
-
-    /// Run `hook` after every resync of the bus.
-    pub fn on_resync(&self, hook: ResyncHook) {
-        self.write().resync.push(hook);
-    }
-
-    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Hooks> {
-        self.hooks
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, Hooks> {
-        self.hooks
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-}
 
 /// Tell every instance to drop what `invalidation` names (after commit).
 pub fn publish(state: &AppState, invalidation: Invalidation) {
@@ -67,7 +26,7 @@ pub fn publish(state: &AppState, invalidation: Invalidation) {
 }
 
 /// Listen to the control topic and the resync signal for as long as the
-/// state lives, applying revoked sessions and running the hooks.
+/// state lives, applying revoked sessions and dropping cached copies.
 pub fn spawn(state: &AppState) -> tokio::task::JoinHandle<()> {
     let mut events = state.bus.subscribe(&Topic::Control);
     let mut resyncs = state.bus.resyncs();
@@ -106,10 +65,6 @@ fn apply(state: &AppState, invalidation: &Invalidation) {
         state.sessions.mark_revoked(session_id, *expires_at);
     }
     drop_cached(state, invalidation);
-    let hooks = state.control.read().invalidate.clone();
-    for hook in hooks {
-        hook(invalidation);
-    }
 }
 
 /// Forget what this instance caches about what `invalidation` names. The
@@ -128,8 +83,7 @@ fn drop_cached(state: &AppState, invalidation: &Invalidation) {
     }
 }
 
-/// Events may have been lost: drop every cache, read revoked sessions again
-/// and run the hooks.
+/// Events may have been lost: drop every cache and read revoked sessions again.
 async fn resync(state: &AppState) {
     tracing::info!("control: resync (caches dropped, memberships re-read)");
     match crate::auth::Sessions::load(&state.db).await {
@@ -137,8 +91,4 @@ async fn resync(state: &AppState) {
         Err(err) => tracing::warn!(error = %err, "control: cannot re-read revoked sessions"),
     }
     state.caches.invalidate_all();
-    let hooks = state.control.read().resync.clone();
-    for hook in hooks {
-        hook();
-    }
 }

@@ -11,6 +11,7 @@ pub mod config;
 pub mod control;
 pub mod conversations;
 pub mod error;
+pub mod events;
 pub mod files;
 pub mod graphql;
 pub mod groups;

@@ -22,7 +22,7 @@ use crate::{
     auth::{ratelimit::RateLimits, PasswordHasher, Sessions, TokenKeys},
     config::{Config, SqliteSync},
     error::{AppError, AppResult},
-    messages::events::Event,
+    events::Event,
     realtime::{BusStats, EventBus, LiveSettings, Presence},
 };
 
@@ -60,14 +60,12 @@ pub struct AppState {
     /// Prepared statements run so far (every query and write; not the
     /// transaction control statements), for tests and metrics.
     pub db_statements: Arc<AtomicU64>,
-    /// Hooks run on cache invalidations and bus resyncs (see [`crate::control`]).
-    pub control: crate::control::Control,
     /// Set when the server stops: open sockets close with 1001.
     pub shutdown: crate::realtime::Stopping,
     /// The Redis bus's counters, when the bus is Redis.
     pub bus_stats: Option<Arc<BusStats>>,
     /// Who is typing where (kept in memory only).
-    pub typing: crate::conversations::typing::TypingTracker,
+    pub typing: crate::conversations::typing_tracker::TypingTracker,
 }
 
 impl AppState {
@@ -127,7 +125,6 @@ impl AppState {
             rate_limits,
             caches: Default::default(),
             db_statements,
-            control: Default::default(),
             shutdown: Default::default(),
             bus_stats: live.stats,
             typing: Default::default(),

@@ -5,8 +5,8 @@ use futures_util::Stream;
 
 use super::service;
 use crate::{
+    events::Event,
     graphql::context::ContextExt,
-    messages::events::Event,
     realtime::{
         stream::{select_events, topic_events},
         Topic,

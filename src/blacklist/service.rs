@@ -7,7 +7,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 
 use crate::{
     error::{AppError, AppResult},
-    messages::events::Event,
+    events::Event,
     realtime::Topic,
     state::AppState,
     users::{service as users, types::Profile, validate},
@@ -119,7 +119,7 @@ async fn announce(state: &AppState, owner: &str) -> AppResult<Vec<String>> {
     );
     crate::control::publish(
         state,
-        crate::messages::events::Invalidation::Blacklist {
+        crate::events::Invalidation::Blacklist {
             owner: owner.to_owned(),
         },
     );

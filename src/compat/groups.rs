@@ -11,10 +11,10 @@ use super::{
     users::LooseCustomFields,
 };
 use crate::{
-    conversations::types::MessageRemindType,
     error::{AppError, AppResult},
+    groups::types::MessageRemindType,
     groups::{
-        joining, lifecycle, members, queries,
+        joining, lifecycle, listing, members,
         types::{
             CreateGroupInput, GroupJoinOption, GroupMemberInput, GroupMemberRole, GroupType,
             HandleAction, UpdateGroupProfileInput,
@@ -105,7 +105,7 @@ async fn get_group_list(
     CompatViewer(viewer): CompatViewer,
     CompatJson(_): CompatJson<Empty>,
 ) -> CompatResult {
-    let list = queries::get_group_list(&state, &viewer.user_id).await?;
+    let list = listing::get_group_list(&state, &viewer.user_id).await?;
     ok(json!({ "groupList": list }))
 }
 
@@ -114,7 +114,7 @@ async fn get_group_profile(
     CompatViewer(viewer): CompatViewer,
     CompatJson(body): CompatJson<GroupIdBody>,
 ) -> CompatResult {
-    let group = queries::get_group_profile(&state, &viewer.user_id, &body.group_id).await?;
+    let group = listing::get_group_profile(&state, &viewer.user_id, &body.group_id).await?;
     ok(json!({ "group": group }))
 }
 
@@ -123,7 +123,7 @@ async fn search_group_by_id(
     CompatViewer(viewer): CompatViewer,
     CompatJson(body): CompatJson<GroupIdBody>,
 ) -> CompatResult {
-    let group = queries::search_group_by_id(&state, &viewer.user_id, &body.group_id).await?;
+    let group = listing::search_group_by_id(&state, &viewer.user_id, &body.group_id).await?;
     ok(json!({ "group": group }))
 }
 

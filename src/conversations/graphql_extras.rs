@@ -6,13 +6,11 @@ use futures_util::{Stream, StreamExt};
 
 use super::{
     pins,
-    types::ConversationView,
-    typing::{self, TypingStatus},
-    unread,
+    types::{ConversationView, TypingStatus},
+    typing, unread,
 };
 use crate::{
-    graphql::context::ContextExt,
-    messages::{events::Event, feed::viewer_feed},
+    events::Event, graphql::context::ContextExt, messages::feed::viewer_feed,
     realtime::stream::select_events,
 };
 

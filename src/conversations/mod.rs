@@ -6,4 +6,5 @@ pub mod pins;
 pub mod service;
 pub mod types;
 pub mod typing;
+pub mod typing_tracker;
 pub mod unread;

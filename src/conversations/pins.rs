@@ -9,7 +9,8 @@ use sea_orm::{sea_query::Expr, ColumnTrait, EntityTrait, QueryFilter};
 use super::{service::get_conversation_profile, types::ConversationView};
 use crate::{
     error::{AppError, AppResult},
-    messages::{events::Event, store, targets, types::ConversationType},
+    events::Event,
+    messages::{store, targets, types::ConversationType},
     realtime::Topic,
     state::AppState,
     util::unix_now,

@@ -8,7 +8,7 @@ use sea_orm::{
     sea_query::Expr, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
-use super::types::{ConversationView, LastMessage, MessageRemindType};
+use super::types::ConversationView;
 use crate::{
     error::{AppError, AppResult},
     groups::hooks as groups,
@@ -17,6 +17,7 @@ use crate::{
     users::{service as users, types::Profile},
     util::unix_now,
 };
+use crate::{groups::types::MessageRemindType, messages::view::LastMessage};
 
 /// Most conversations one list returns.
 pub const MAX_LIST: u64 = 500;
@@ -264,7 +265,7 @@ pub async fn delete_conversation(
     // Its unread messages no longer count: a live total is counted again.
     state.bus.publish(
         crate::realtime::Topic::User(viewer.to_owned()),
-        std::sync::Arc::new(crate::messages::events::Event::UnreadChanged {
+        std::sync::Arc::new(crate::events::Event::UnreadChanged {
             user: viewer.to_owned(),
         }),
     );

@@ -11,11 +11,12 @@ use futures_util::{
 };
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
-use super::types::MessageRemindType;
+use crate::groups::types::MessageRemindType;
 use crate::{
     error::{AppError, AppResult},
+    events::Event,
     groups::hooks as groups,
-    messages::{conversation_id::ConversationId, events::Event, feed::viewer_feed},
+    messages::{conversation_id::ConversationId, feed::viewer_feed},
     state::AppState,
 };
 

@@ -14,7 +14,7 @@ use sea_orm::DatabaseTransaction;
 
 use crate::{
     error::{AppError, AppResult},
-    messages::events::{Event, Invalidation},
+    events::{Event, Invalidation},
     messages::{
         conversation_id::ConversationId,
         payload::{GroupSystemNoticeElem, GroupTipElem},

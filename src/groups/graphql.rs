@@ -6,7 +6,7 @@ use async_graphql::{ComplexObject, Context, Object, Subscription, ID};
 use futures_util::{Stream, StreamExt};
 
 use super::{
-    joining, lifecycle, members, queries,
+    joining, lifecycle, listing, members,
     types::{
         AddGroupMemberResult, CreateGroupInput, DeleteGroupMemberResult, GroupMemberList,
         GroupMemberRole, GroupMemberView, GroupSelfInfo, GroupView, HandleAction, JoinGroupResult,
@@ -15,10 +15,8 @@ use super::{
     views,
 };
 use crate::{
-    conversations::types::{LastMessage, MessageRemindType},
-    graphql::context::ContextExt,
-    messages::{events::Event, feed::viewer_feed},
-    users::types::CustomFieldInput,
+    events::Event, graphql::context::ContextExt, groups::types::MessageRemindType,
+    messages::feed::viewer_feed, messages::view::LastMessage, users::types::CustomFieldInput,
 };
 
 // Built for one viewer, a group carries its viewer part; built once for
@@ -76,7 +74,7 @@ impl GroupsQuery {
     #[graphql(name = "getGroupList")]
     async fn get_group_list(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<GroupView>> {
         let viewer = ctx.viewer()?;
-        Ok(queries::get_group_list(ctx.state()?, &viewer.user_id).await?)
+        Ok(listing::get_group_list(ctx.state()?, &viewer.user_id).await?)
     }
 
     /// A group's profile: everything for members, public fields for others.
@@ -88,7 +86,7 @@ impl GroupsQuery {
     ) -> async_graphql::Result<Option<GroupView>> {
         let viewer = ctx.viewer()?;
         Ok(Some(
-            queries::get_group_profile(ctx.state()?, &viewer.user_id, &group_id).await?,
+            listing::get_group_profile(ctx.state()?, &viewer.user_id, &group_id).await?,
         ))
     }
 
@@ -101,7 +99,7 @@ impl GroupsQuery {
     ) -> async_graphql::Result<Option<GroupView>> {
         let viewer = ctx.viewer()?;
         Ok(Some(
-            queries::search_group_by_id(ctx.state()?, &viewer.user_id, &group_id).await?,
+            listing::search_group_by_id(ctx.state()?, &viewer.user_id, &group_id).await?,
         ))
     }
 

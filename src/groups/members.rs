@@ -19,10 +19,10 @@ use super::{
     views::view_for,
 };
 use crate::{
-    conversations::types::MessageRemindType,
     error::{AppError, AppResult},
+    events::Event,
+    groups::types::MessageRemindType,
     messages::conversation_id::ConversationId,
-    messages::events::Event,
     messages::payload::GroupTipMember,
     realtime::Topic,
     state::AppState,
@@ -496,7 +496,7 @@ pub async fn set_group_member_name_card(
     state.caches.groups.invalidate_group(group_id);
     crate::control::publish(
         state,
-        crate::messages::events::Invalidation::Memberships {
+        crate::events::Invalidation::Memberships {
             group_id: group_id.to_owned(),
         },
     );
@@ -534,7 +534,7 @@ pub async fn set_group_member_custom_field(
     state.caches.groups.invalidate_group(group_id);
     crate::control::publish(
         state,
-        crate::messages::events::Invalidation::Memberships {
+        crate::events::Invalidation::Memberships {
             group_id: group_id.to_owned(),
         },
     );

@@ -14,6 +14,7 @@ pub mod graphql_extras;
 pub mod hooks;
 pub mod joining;
 pub mod lifecycle;
+pub mod listing;
 pub mod members;
 pub mod pins;
 mod preamble;

@@ -1,8 +1,5 @@
 //! Reading groups: the row and membership loaders every group operation
-//! starts from, and the read-only operations (`getGroupList`,
-//! `getGroupProfile`, `searchGroupByID`).
-
-use std::collections::HashMap;
+//! starts from (the whole-view reads are in `listing`).
 
 use entity::{group_members, groups};
 use sea_orm::{
@@ -10,13 +7,8 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
-use super::{
-    types::{GroupType, GroupView},
-    views::{build, views_for, GroupSet},
-};
 use crate::{
     error::{AppError, AppResult},
-    state::AppState,
     users::types::CustomField,
 };
 
@@ -112,36 +104,6 @@ pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> AppResult<String> {
     serde_json::to_string(value).map_err(AppError::internal)
 }
 
-/// The viewer's groups (AVChatRoom included), by join time.
-pub async fn get_group_list(state: &AppState, viewer: &str) -> AppResult<Vec<GroupView>> {
-    let ids: Vec<String> = group_members::Entity::find()
-        .select_only()
-        .column(group_members::Column::GroupId)
-        .filter(group_members::Column::UserId.eq(viewer))
-        .order_by_asc(group_members::Column::JoinTime)
-        .order_by_asc(group_members::Column::GroupId)
-        .into_tuple()
-        .all(&state.db)
-        .await?;
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    // The rows by a subquery on the memberships: no bind per group.
-    let mut rows: HashMap<String, groups::Model> = groups::Entity::find()
-        .filter(groups::Column::GroupId.in_subquery(joined_by(viewer)))
-        .all(&state.db)
-        .await?
-        .into_iter()
-        .map(|g| (g.group_id.clone(), g))
-        .collect();
-    let ordered = ids.iter().filter_map(|id| rows.remove(id)).collect();
-    Ok(build(state, viewer, ordered, GroupSet::Joined)
-        .await?
-        .into_iter()
-        .map(|(view, _)| view)
-        .collect())
-}
-
 /// `SELECT group_id FROM group_members WHERE user_id = user`: the groups a
 /// user is in, as a subquery for `IN` (one bind whatever their number).
 pub(crate) fn joined_by(user: &str) -> SelectStatement {
@@ -150,45 +112,4 @@ pub(crate) fn joined_by(user: &str) -> SelectStatement {
         .from(group_members::Entity)
         .and_where(Expr::col((group_members::Entity, group_members::Column::UserId)).eq(user))
         .to_owned()
-}
-
-/// A group's profile: everything for members, the public fields for others
-/// (work groups are visible to members only).
-pub async fn get_group_profile(
-    state: &AppState,
-    viewer: &str,
-    group_id: &str,
-) -> AppResult<GroupView> {
-    let row = load_group(&state.db, group_id).await?;
-    if !GroupType::from(row.group_type).searchable()
-        && member_of(&state.db, group_id, viewer).await?.is_none()
-    {
-        return Err(AppError::NotGroupMember(
-            "you are not a member of this group".into(),
-        ));
-    }
-    views_for(state, viewer, vec![row])
-        .await?
-        .pop()
-        .ok_or_else(|| AppError::internal("no view of a loaded group"))
-}
-
-/// Find a group by ID (public fields; work groups are not searchable).
-pub async fn search_group_by_id(
-    state: &AppState,
-    viewer: &str,
-    group_id: &str,
-) -> AppResult<GroupView> {
-    let row = load_group(&state.db, group_id).await?;
-    if !GroupType::from(row.group_type).searchable()
-        && member_of(&state.db, group_id, viewer).await?.is_none()
-    {
-        return Err(AppError::GroupNotFound(format!(
-            "no such group: {group_id}"
-        )));
-    }
-    views_for(state, viewer, vec![row])
-        .await?
-        .pop()
-        .ok_or_else(|| AppError::internal("no view of a loaded group"))
 }

@@ -14,8 +14,8 @@ use super::{
     types::{GroupMemberRole, GroupType},
 };
 use crate::{
-    conversations::types::MessageRemindType,
     error::{AppError, AppResult},
+    groups::types::MessageRemindType,
     messages::conversation_id::ConversationId,
     messages::payload::{GroupSystemNoticeElem, GroupTipElem, NoticeGroupProfile},
     users::types::CustomField,

@@ -5,7 +5,7 @@ use async_graphql::{Enum, InputObject, SimpleObject};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    conversations::types::{LastMessage, MessageRemindType},
+    messages::view::LastMessage,
     users::types::{CustomField, CustomFieldInput},
 };
 
@@ -30,6 +30,39 @@ pub enum GroupType {
     /// Community: large, joined freely; history visible to newcomers.
     #[graphql(name = "Community")]
     Community,
+}
+
+/// How a member wants a group's messages (TIM's constants verbatim).
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[graphql(rename_items = "PascalCase")]
+pub enum MessageRemindType {
+    /// Delivered live and counted as unread.
+    #[default]
+    AcceptAndNotify,
+    /// Delivered live, not counted.
+    AcceptNotNotify,
+    /// Neither delivered live nor counted.
+    Discard,
+}
+
+impl MessageRemindType {
+    /// The stored constant.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AcceptAndNotify => "AcceptAndNotify",
+            Self::AcceptNotNotify => "AcceptNotNotify",
+            Self::Discard => "Discard",
+        }
+    }
+
+    /// Parse the stored constant.
+    pub fn parse(value: &str) -> Self {
+        match value {
+            "AcceptNotNotify" => Self::AcceptNotNotify,
+            "Discard" => Self::Discard,
+            _ => Self::AcceptAndNotify,
+        }
+    }
 }
 
 /// How users may join a group by `joinGroup`.

@@ -15,8 +15,9 @@ use super::{
     types::{GroupJoinOption, GroupSelfInfo, GroupType, GroupView, ViewerPart},
 };
 use crate::{
-    conversations::types::{LastMessage, MessageRemindType},
     error::{AppError, AppResult},
+    groups::types::MessageRemindType,
+    messages::view::LastMessage,
     messages::{conversation_id::ConversationId, store},
     state::AppState,
 };

@@ -15,7 +15,6 @@ use serde::Serialize;
 
 use super::{
     compose,
-    events::Event,
     history::get_visible_message,
     input::PayloadSpec,
     payload::MessagePayload,
@@ -24,6 +23,7 @@ use super::{
     types::{MessageStatus, MessageType},
     view::MessageView,
 };
+use crate::events::Event;
 use crate::{
     error::{AppError, AppResult},
     state::AppState,

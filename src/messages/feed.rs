@@ -30,11 +30,11 @@ use tokio_stream::StreamMap;
 
 use super::{
     conversation_id::ConversationId,
-    events::Event,
-    replay::{self, Followed},
+    replay::{self, Followed, Resume},
     types::ConversationType,
     view::conversation_id_for,
 };
+use crate::events::Event;
 use crate::{
     error::{AppError, AppResult},
     realtime::{Subscription, SubscriptionStream, Topic},
@@ -46,16 +46,6 @@ const PAGE: u64 = 100;
 /// Live events handled without waiting between two pages read from the
 /// database, so the bus buffers stay drained while a conversation catches up.
 const DRAIN: usize = 256;
-
-/// Where a resuming client stands in one conversation: it has everything up
-/// to and including `sequence`.
-#[derive(Debug, Clone)]
-pub struct Resume {
-    /// `C2C<peer>`, `GROUP<groupID>` or `@TIM#SYSTEM`, from the viewer's side.
-    pub conversation_id: String,
-    /// The newest sequence the client has.
-    pub sequence: i64,
-}
 
 /// How far one conversation has been handed out.
 struct Progress {

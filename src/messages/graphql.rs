@@ -2,25 +2,58 @@
 
 use std::sync::Arc;
 
-use async_graphql::{Context, InputObject, Object, Subscription, ID};
+use async_graphql::{ComplexObject, Context, InputObject, Object, Subscription, ID};
 use futures_util::{stream::BoxStream, Stream, StreamExt};
 
 use super::{
     input::CreateMessageInput,
+    payload::MessagePayload,
     service,
-    view::{MessagePage, MessageView},
+    view::{LastMessage, MessagePage, MessageView},
 };
 use crate::{
     conversations::{service as conversations, types::PeerRead},
     error::AppError,
+    events::Event,
     graphql::context::ContextExt,
-    messages::{
-        conversation_id::ConversationId,
-        events::Event,
-        feed::{viewer_feed, Resume},
-    },
+    groups::receipts::{read_receipt_info, ReadReceiptInfo},
+    messages::{conversation_id::ConversationId, feed::viewer_feed, replay::Resume},
     realtime::stream::select_events,
 };
+
+// The resolved fields of the message objects live here, with the other
+// GraphQL adapters, so that the objects themselves stay plain data.
+#[ComplexObject]
+impl MessageView {
+    /// What the message carries; null once revoked.
+    async fn payload(&self) -> Option<MessagePayload> {
+        if self.is_revoked {
+            return None;
+        }
+        MessagePayload::from_json(self.msg_type, &self.payload)
+    }
+
+    /// Group messages: how many members who can see it have read it (the
+    /// sender excluded); null outside groups and in ChatRooms and AVChatRooms.
+    #[graphql(name = "readReceiptInfo")]
+    async fn read_receipt_info(
+        &self,
+        ctx: &async_graphql::Context<'_>,
+    ) -> async_graphql::Result<Option<ReadReceiptInfo>> {
+        Ok(read_receipt_info(ctx.state()?, self).await?)
+    }
+}
+
+#[ComplexObject]
+impl LastMessage {
+    /// What it carries; null once revoked.
+    async fn payload(&self) -> Option<MessagePayload> {
+        if self.is_revoked {
+            return None;
+        }
+        MessagePayload::from_json(self.msg_type, &self.payload)
+    }
+}
 
 /// Message queries.
 #[derive(Default)]

@@ -7,12 +7,11 @@ use futures_util::Stream;
 use super::{
     edits::{self, MessageRevision},
     input::MessagePayloadInput,
-    reactions::{self, MessageReaction, MessageReactionsUpdate, ReactionUserList},
-    view::MessageView,
+    reactions::{self, MessageReactionsUpdate, ReactionUserList},
+    view::{MessageReaction, MessageView},
 };
 use crate::{
-    graphql::context::ContextExt,
-    messages::{events::Event, feed::viewer_feed},
+    events::Event, graphql::context::ContextExt, messages::feed::viewer_feed,
     realtime::stream::select_events,
 };
 

@@ -7,11 +7,11 @@ use entity::{channels, conversation_states, messages, users};
 use sea_orm::{sea_query::Expr, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::{
-    events::Event,
     store, targets,
     types::ConversationType,
     view::{MessagePage, MessageView},
 };
+use crate::events::Event;
 use crate::{
     error::{AppError, AppResult},
     realtime::Topic,

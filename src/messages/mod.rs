@@ -6,7 +6,6 @@ pub mod cache;
 pub mod compose;
 pub mod conversation_id;
 pub mod edits;
-pub mod events;
 pub mod extras;
 pub mod feed;
 pub mod graphql;

@@ -10,15 +10,15 @@ use sea_orm::{
     sea_query::OnConflict, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, Statement,
 };
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::{
-    events::Event,
     history::get_visible_message,
     store::{self, UnitOfWork},
     types::{ConversationType, MessageStatus, MessageType},
-    view::MessageView,
+    view::{MessageReaction, MessageView},
 };
+use crate::events::Event;
 use crate::{
     error::{AppError, AppResult},
     realtime::Topic,
@@ -35,37 +35,6 @@ pub const MAX_REACTION_ID_BYTES: usize = 32;
 pub const PARTIAL_USERS: i64 = 10;
 /// Most users one page of `getAllUserListOfMessageReaction` returns.
 pub const MAX_USER_PAGE: i64 = 100;
-
-/// One reaction of a message.
-#[derive(SimpleObject, Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[graphql(name = "MessageReaction", complex)]
-pub struct MessageReaction {
-    /// The app's name for it (1 to 32 bytes).
-    #[graphql(name = "reactionID")]
-    #[serde(rename = "reactionID")]
-    pub reaction_id: String,
-    /// How many users reacted so.
-    #[graphql(name = "totalUserCount")]
-    #[serde(rename = "totalUserCount")]
-    pub total_user_count: i64,
-    /// The first 10 of them, by time.
-    #[graphql(name = "partialUserList")]
-    #[serde(rename = "partialUserList")]
-    pub partial_user_list: Vec<String>,
-    /// Whether the user the view was built for reacted so (compat; GraphQL
-    /// answers for its own viewer).
-    #[graphql(skip)]
-    #[serde(rename = "reactedByMyself")]
-    pub reacted_by_viewer: bool,
-    /// The message (to answer `reactedByMyself` for another viewer).
-    #[graphql(skip)]
-    #[serde(skip)]
-    pub message_id: String,
-    /// Whom `reacted_by_viewer` is about.
-    #[graphql(skip)]
-    #[serde(skip)]
-    pub viewer: String,
-}
 
 impl MessageReaction {
     /// Whether `viewer` reacted so: known for the viewer the view was built

@@ -8,25 +8,36 @@ use sea_orm::{
 
 use super::{
     conversation_id::ConversationId,
-    history::MAX_PAGE,
     store, targets,
     view::{MessagePage, MessageView},
 };
 use crate::{
-    conversations::types::MessageRemindType,
     error::{AppError, AppResult},
+    groups::types::MessageRemindType,
     state::AppState,
 };
 
 /// Most conversations one `messageReceived(since:)` may list.
 pub const MAX_RESUME: usize = 1000;
 
+/// The most rows one read after a sequence returns; a replay reads in
+/// pages of at most this many.
+const MAX_ROWS_AFTER: u64 = 1000;
+
+/// Where a resuming client stands in one conversation: it has everything up
+/// to and including `sequence`.
+#[derive(Debug, Clone)]
+pub struct Resume {
+    /// `C2C<peer>`, `GROUP<groupID>` or `@TIM#SYSTEM`, from the viewer's side.
+    pub conversation_id: String,
+    /// The newest sequence the client has.
+    pub sequence: i64,
+}
+
 /// Check and normalise the `since` list of a resuming subscription: at most
 /// [`MAX_RESUME`] entries, each a well-formed conversation ID with a
 /// sequence of 0 or more (the highest wins when one is listed twice).
-pub fn resume_points(
-    points: impl IntoIterator<Item = (String, i64)>,
-) -> AppResult<Vec<super::feed::Resume>> {
+pub fn resume_points(points: impl IntoIterator<Item = (String, i64)>) -> AppResult<Vec<Resume>> {
     let mut out: std::collections::BTreeMap<String, i64> = Default::default();
     for (index, (conversation_id, sequence)) in points.into_iter().enumerate() {
         if index >= MAX_RESUME {
@@ -44,7 +55,7 @@ pub fn resume_points(
     }
     Ok(out
         .into_iter()
-        .map(|(conversation_id, sequence)| super::feed::Resume {
+        .map(|(conversation_id, sequence)| Resume {
             conversation_id,
             sequence,
         })
@@ -99,7 +110,7 @@ pub async fn rows_after(
         .filter(messages::Column::ChannelId.eq(channel_id))
         .filter(messages::Column::Seq.gt(after))
         .order_by_asc(messages::Column::Seq)
-        .limit(limit.min(MAX_PAGE * 10))
+        .limit(limit.min(MAX_ROWS_AFTER))
         .all(&state.db)
         .await?)
 }

@@ -6,37 +6,21 @@
 
 use std::collections::HashMap;
 
-use async_graphql::SimpleObject;
 use entity::{message_replies, messages};
 use sea_orm::{
     sea_query::OnConflict, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set,
 };
-use serde::{Deserialize, Serialize};
 
-use super::{history::get_visible_message, types::MessageType, view::MessageView};
+use super::{
+    history::get_visible_message,
+    types::MessageType,
+    view::{MessageReply, MessageView},
+};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
 /// What a reply shows of a quoted message that was revoked.
 pub const REVOKED_FOR_SHOW: &str = "[Message revoked]";
-
-/// The quoted message as a reply shows it.
-#[derive(SimpleObject, Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[graphql(name = "MessageReply")]
-pub struct MessageReply {
-    /// The quoted message.
-    #[graphql(name = "messageID")]
-    #[serde(rename = "messageID")]
-    pub message_id: String,
-    /// Its sender.
-    pub from: String,
-    /// Its sequence.
-    pub sequence: i64,
-    /// Its text or placeholder when quoted; `[Message revoked]` once revoked.
-    #[graphql(name = "messageForShow")]
-    #[serde(rename = "messageForShow")]
-    pub message_for_show: String,
-}
 
 /// The text of a message, or the placeholder of its kind.
 pub fn message_for_show(kind: MessageType, payload: &serde_json::Value) -> String {

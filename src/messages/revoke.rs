@@ -7,13 +7,13 @@ use entity::messages;
 use sea_orm::{sea_query::Expr, ColumnTrait, EntityTrait, QueryFilter};
 
 use super::{
-    events::Event,
     history::get_visible_message,
     store::{self, UnitOfWork},
     targets,
     types::{ConversationType, MessageStatus, MessageType},
     view::MessageView,
 };
+use crate::events::Event;
 use crate::{
     error::{AppError, AppResult},
     realtime::Topic,

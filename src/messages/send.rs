@@ -13,14 +13,14 @@ use sea_orm::{
 use super::{
     compose,
     conversation_id::ConversationId,
-    events::Event,
     input::NewMessage,
-    replies::{self, MessageReply},
+    replies,
     store::{self, UnitOfWork},
     targets::{self, SendTarget},
     types::{ConversationType, MessageStatus, MessageType},
-    view::MessageView,
+    view::{MessageReply, MessageView},
 };
+use crate::events::Event;
 use crate::{
     error::{AppError, AppResult},
     files::service as files,

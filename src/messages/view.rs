@@ -1,11 +1,10 @@
 //! The MESSAGE object (seed appendix 1) as both surfaces show it.
 
-use async_graphql::{ComplexObject, SimpleObject};
+use async_graphql::SimpleObject;
 use serde::{Deserialize, Serialize};
 
 use super::{
     conversation_id::ConversationId,
-    payload::MessagePayload,
     types::{ConversationType, MessageFlow, MessagePriority, MessageStatus, MessageType},
 };
 use entity::{messages, users};
@@ -79,10 +78,10 @@ pub struct MessageView {
     /// The message this one quotes, as it was when quoted.
     #[graphql(name = "replyTo")]
     #[serde(rename = "replyTo", default, skip_serializing_if = "Option::is_none")]
-    pub reply_to: Option<super::replies::MessageReply>,
+    pub reply_to: Option<MessageReply>,
     /// Its reactions, by first use.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub reactions: Vec<super::reactions::MessageReaction>,
+    pub reactions: Vec<MessageReaction>,
     /// 0 until edited, then 1, 2, ...
     #[serde(default, skip_serializing_if = "is_zero")]
     pub version: i64,
@@ -94,28 +93,6 @@ pub struct MessageView {
 
 fn is_zero(n: &i64) -> bool {
     *n == 0
-}
-
-#[ComplexObject]
-impl MessageView {
-    /// What the message carries; null once revoked.
-    async fn payload(&self) -> Option<MessagePayload> {
-        if self.is_revoked {
-            return None;
-        }
-        MessagePayload::from_json(self.msg_type, &self.payload)
-    }
-
-    /// Group messages: how many members who can see it have read it (the
-    /// sender excluded); null outside groups and in ChatRooms and AVChatRooms.
-    #[graphql(name = "readReceiptInfo")]
-    async fn read_receipt_info(
-        &self,
-        ctx: &async_graphql::Context<'_>,
-    ) -> async_graphql::Result<Option<crate::groups::receipts::ReadReceiptInfo>> {
-        use crate::graphql::context::ContextExt;
-        Ok(crate::groups::receipts::read_receipt_info(ctx.state()?, self).await?)
-    }
 }
 
 impl MessageView {
@@ -223,4 +200,129 @@ pub struct MessagePage {
     #[graphql(name = "isCompleted")]
     #[serde(rename = "isCompleted")]
     pub is_completed: bool,
+}
+
+/// One reaction of a message.
+#[derive(SimpleObject, Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[graphql(name = "MessageReaction", complex)]
+pub struct MessageReaction {
+    /// The app's name for it (1 to 32 bytes).
+    #[graphql(name = "reactionID")]
+    #[serde(rename = "reactionID")]
+    pub reaction_id: String,
+    /// How many users reacted so.
+    #[graphql(name = "totalUserCount")]
+    #[serde(rename = "totalUserCount")]
+    pub total_user_count: i64,
+    /// The first 10 of them, by time.
+    #[graphql(name = "partialUserList")]
+    #[serde(rename = "partialUserList")]
+    pub partial_user_list: Vec<String>,
+    /// Whether the user the view was built for reacted so (compat; GraphQL
+    /// answers for its own viewer).
+    #[graphql(skip)]
+    #[serde(rename = "reactedByMyself")]
+    pub reacted_by_viewer: bool,
+    /// The message (to answer `reactedByMyself` for another viewer).
+    #[graphql(skip)]
+    #[serde(skip)]
+    pub message_id: String,
+    /// Whom `reacted_by_viewer` is about.
+    #[graphql(skip)]
+    #[serde(skip)]
+    pub viewer: String,
+}
+
+/// The quoted message as a reply shows it.
+#[derive(SimpleObject, Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[graphql(name = "MessageReply")]
+pub struct MessageReply {
+    /// The quoted message.
+    #[graphql(name = "messageID")]
+    #[serde(rename = "messageID")]
+    pub message_id: String,
+    /// Its sender.
+    pub from: String,
+    /// Its sequence.
+    pub sequence: i64,
+    /// Its text or placeholder when quoted; `[Message revoked]` once revoked.
+    #[graphql(name = "messageForShow")]
+    #[serde(rename = "messageForShow")]
+    pub message_for_show: String,
+}
+
+/// The newest message of a conversation, as a list shows it.
+#[derive(SimpleObject, Clone, Debug, Serialize)]
+#[graphql(complex)]
+pub struct LastMessage {
+    /// Unix seconds.
+    #[graphql(name = "lastTime")]
+    #[serde(rename = "lastTime")]
+    pub last_time: i64,
+    /// Its sequence.
+    #[graphql(name = "lastSequence")]
+    #[serde(rename = "lastSequence")]
+    pub last_sequence: i64,
+    /// The sender.
+    #[graphql(name = "fromAccount")]
+    #[serde(rename = "fromAccount")]
+    pub from_account: String,
+    /// The kind.
+    #[graphql(name = "type")]
+    #[serde(rename = "type")]
+    pub msg_type: MessageType,
+    /// The payload (compat JSON; GraphQL union).
+    #[graphql(skip)]
+    pub payload: serde_json::Value,
+    /// The text, or a placeholder such as `[Image]`.
+    #[graphql(name = "messageForShow")]
+    #[serde(rename = "messageForShow")]
+    pub message_for_show: String,
+    /// Whether it was revoked.
+    #[graphql(name = "isRevoked")]
+    #[serde(rename = "isRevoked")]
+    pub is_revoked: bool,
+    /// C2C: whether the peer has read it.
+    #[graphql(name = "isPeerRead")]
+    #[serde(rename = "isPeerRead")]
+    pub is_peer_read: bool,
+    /// Sender's nickname.
+    pub nick: String,
+    /// Sender's group card.
+    #[graphql(name = "nameCard")]
+    #[serde(rename = "nameCard")]
+    pub name_card: String,
+    /// Custom data.
+    #[graphql(name = "cloudCustomData")]
+    #[serde(rename = "cloudCustomData")]
+    pub cloud_custom_data: String,
+}
+
+impl From<&MessageView> for LastMessage {
+    fn from(view: &MessageView) -> Self {
+        let message_for_show = if view.is_revoked {
+            "[Message Recalled]".to_owned()
+        } else if view.msg_type == MessageType::TextElem {
+            view.payload
+                .get("text")
+                .and_then(|t| t.as_str())
+                .unwrap_or_default()
+                .to_owned()
+        } else {
+            view.msg_type.placeholder().to_owned()
+        };
+        Self {
+            last_time: view.time,
+            last_sequence: view.sequence,
+            from_account: view.from.clone(),
+            msg_type: view.msg_type,
+            payload: view.payload.clone(),
+            message_for_show,
+            is_revoked: view.is_revoked,
+            is_peer_read: view.is_peer_read,
+            nick: view.nick.clone(),
+            name_card: view.name_card.clone(),
+            cloud_custom_data: view.cloud_custom_data.clone(),
+        }
+    }
 }

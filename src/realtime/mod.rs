@@ -1,7 +1,7 @@
 //! Live delivery transport: the event bus (in process or over Redis),
 //! presence, channel locks and helpers for subscription streams. No database
 //! and no domain code: the events it carries are defined by the domains
-//! (`messages::events`).
+//! (`events`).
 
 pub mod bus;
 pub mod locks;

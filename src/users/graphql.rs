@@ -9,8 +9,8 @@ use super::{
 };
 use crate::{
     auth::client::ClientIp,
+    events::Event,
     graphql::context::ContextExt,
-    messages::events::Event,
     realtime::{
         stream::{select_events, topic_events},
         Topic,

@@ -3,7 +3,7 @@
 use async_graphql::{Context, Object, Subscription};
 use futures_util::{Stream, StreamExt};
 
-use super::status::{self, UserStatus};
+use super::{status, types::UserStatus};
 use crate::graphql::context::ContextExt;
 
 /// User queries beyond TIM v2.

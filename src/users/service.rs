@@ -11,7 +11,7 @@ use super::{
 };
 use crate::{
     error::{AppError, AppResult},
-    messages::events::Event,
+    events::Event,
     realtime::Topic,
     state::AppState,
     util::unix_now,
@@ -157,7 +157,7 @@ pub async fn logout(state: &AppState, viewer: &crate::auth::Viewer) -> AppResult
         .mark_revoked(&viewer.session_id, viewer.expires_at);
     crate::control::publish(
         state,
-        crate::messages::events::Invalidation::SessionRevoked {
+        crate::events::Invalidation::SessionRevoked {
             session_id: viewer.session_id.clone(),
             expires_at: viewer.expires_at,
         },
@@ -359,7 +359,7 @@ pub async fn update_my_profile(
     );
     crate::control::publish(
         state,
-        crate::messages::events::Invalidation::Profile {
+        crate::events::Invalidation::Profile {
             user: viewer.to_owned(),
         },
     );

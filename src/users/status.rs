@@ -4,20 +4,22 @@
 
 use std::{collections::HashSet, sync::Arc};
 
-use async_graphql::{Enum, SimpleObject};
 use entity::user_statuses as statuses;
 use futures_util::{
     stream::{self, BoxStream},
     FutureExt, StreamExt,
 };
 use sea_orm::{sea_query::OnConflict, ColumnTrait, EntityTrait, QueryFilter, Set};
-use serde::{Deserialize, Serialize};
 
-use super::{service as users, validate};
+use super::{
+    service as users,
+    types::{UserStatus, UserStatusType},
+    validate,
+};
 use crate::{
     blacklist::service as blacklist,
     error::{AppError, AppResult},
-    messages::events::Event,
+    events::Event,
     realtime::{stream::topic_events, PresenceGuard, Topic},
     state::AppState,
     util::unix_now,
@@ -27,53 +29,6 @@ use crate::{
 pub const MAX_CUSTOM_STATUS_BYTES: usize = 100;
 /// Most users one `getUserStatus` or `userStatusUpdated` may name (distinct).
 pub const MAX_STATUS_IDS: usize = 200;
-
-/// Online or not.
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum UserStatusType {
-    /// At least one live socket.
-    #[graphql(name = "USER_STATUS_ONLINE")]
-    #[serde(rename = "USER_STATUS_ONLINE")]
-    Online,
-    /// None.
-    #[graphql(name = "USER_STATUS_OFFLINE")]
-    #[serde(rename = "USER_STATUS_OFFLINE")]
-    Offline,
-}
-
-/// A user's status.
-#[derive(SimpleObject, Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[graphql(name = "UserStatus")]
-pub struct UserStatus {
-    /// The user.
-    #[graphql(name = "userID")]
-    #[serde(rename = "userID")]
-    pub user_id: String,
-    /// Online or offline.
-    #[graphql(name = "statusType")]
-    #[serde(rename = "statusType")]
-    pub status_type: UserStatusType,
-    /// What they say about themselves (up to 100 bytes).
-    #[graphql(name = "customStatus")]
-    #[serde(rename = "customStatus")]
-    pub custom_status: String,
-    /// When their last live socket closed (Unix seconds; 0 never or unknown).
-    #[graphql(name = "lastSeen")]
-    #[serde(rename = "lastSeen")]
-    pub last_seen: i64,
-}
-
-impl UserStatus {
-    /// How a user who blacklisted the viewer shows: offline, nothing more.
-    fn hidden(user_id: &str) -> Self {
-        Self {
-            user_id: user_id.to_owned(),
-            status_type: UserStatusType::Offline,
-            custom_status: String::new(),
-            last_seen: 0,
-        }
-    }
-}
 
 /// The bus topic of a user's status changes. `@` never occurs in a userID,
 /// so it cannot meet a user's own topic.

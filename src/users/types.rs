@@ -164,6 +164,53 @@ impl Profile {
     }
 }
 
+/// Online or not.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum UserStatusType {
+    /// At least one live socket.
+    #[graphql(name = "USER_STATUS_ONLINE")]
+    #[serde(rename = "USER_STATUS_ONLINE")]
+    Online,
+    /// None.
+    #[graphql(name = "USER_STATUS_OFFLINE")]
+    #[serde(rename = "USER_STATUS_OFFLINE")]
+    Offline,
+}
+
+/// A user's status.
+#[derive(SimpleObject, Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[graphql(name = "UserStatus")]
+pub struct UserStatus {
+    /// The user.
+    #[graphql(name = "userID")]
+    #[serde(rename = "userID")]
+    pub user_id: String,
+    /// Online or offline.
+    #[graphql(name = "statusType")]
+    #[serde(rename = "statusType")]
+    pub status_type: UserStatusType,
+    /// What they say about themselves (up to 100 bytes).
+    #[graphql(name = "customStatus")]
+    #[serde(rename = "customStatus")]
+    pub custom_status: String,
+    /// When their last live socket closed (Unix seconds; 0 never or unknown).
+    #[graphql(name = "lastSeen")]
+    #[serde(rename = "lastSeen")]
+    pub last_seen: i64,
+}
+
+impl UserStatus {
+    /// How a user who blacklisted the viewer shows: offline, nothing more.
+    pub(crate) fn hidden(user_id: &str) -> Self {
+        Self {
+            user_id: user_id.to_owned(),
+            status_type: UserStatusType::Offline,
+            custom_status: String::new(),
+            last_seen: 0,
+        }
+    }
+}
+
 /// What `register` and `login` return.
 #[derive(SimpleObject, Clone, Debug, Serialize)]
 pub struct AuthPayload {

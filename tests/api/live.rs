@@ -178,7 +178,7 @@ async fn a_subscriber_that_falls_behind_is_caught_up_from_the_database_in_order(
             .expect("an item in time")
             .expect("the stream goes on")
             .expect("no error: a lag is not an end");
-        if let imgql::messages::events::Event::Message(view) = item.as_ref() {
+        if let imgql::events::Event::Message(view) = item.as_ref() {
             texts.push(view.payload["text"].as_str().unwrap_or_default().to_owned());
             sequences.push(view.sequence);
         }
@@ -194,7 +194,7 @@ async fn a_subscriber_that_falls_behind_is_caught_up_from_the_database_in_order(
             .expect("live in time")
             .expect("open")
             .expect("ok");
-        if let imgql::messages::events::Event::Message(view) = item.as_ref() {
+        if let imgql::events::Event::Message(view) = item.as_ref() {
             assert_eq!(view.sequence, 13, "the next one, live");
             break;
         }

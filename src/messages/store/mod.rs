@@ -27,10 +27,10 @@ pub use views::{last_messages, publish_message, view_of, views_of};
 
 use super::{
     conversation_id::ConversationId,
-    events::Event,
     types::{ConversationType, MessagePriority, MessageStatus, MessageType},
     view::MessageView,
 };
+use crate::events::Event;
 use crate::{
     error::{AppError, AppResult},
     realtime::Topic,
@@ -535,7 +535,7 @@ impl Committed<'_> {
     pub async fn publish_sent(
         &mut self,
         viewer: &str,
-        reply: Option<crate::messages::replies::MessageReply>,
+        reply: Option<crate::messages::view::MessageReply>,
     ) -> AppResult<Vec<MessageView>> {
         let appended = std::mem::take(&mut self.appended);
         if appended.is_empty() {

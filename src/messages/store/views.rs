@@ -10,7 +10,8 @@ use sea_orm::{
 
 use crate::{
     error::{AppError, AppResult},
-    messages::{conversation_id::ConversationId, events::Event, view::MessageView},
+    events::Event,
+    messages::{conversation_id::ConversationId, view::MessageView},
     realtime::Topic,
     state::AppState,
     users::service as users_service,

@@ -1,11 +1,18 @@
-//! The live events the domains publish on the bus (the bus itself, in
-//! `realtime`, only carries them). Each payload type lives with its domain.
+//! The live events the domains publish on the bus after commit, and the
+//! cache invalidations that travel with them. The bus (`realtime`) only
+//! carries them; each payload type is a plain data type of its domain's
+//! `types`/`view` module, so this vocabulary sits below every service.
 
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{groups::types::GroupView, messages::view::MessageView, users::types::Profile};
+use crate::{
+    conversations::types::TypingEvent,
+    groups::types::GroupView,
+    messages::view::MessageView,
+    users::types::{Profile, UserStatus},
+};
 
 /// One live event. Shared by `Arc` among all listeners of its topic, so it is
 /// built once whatever the number of subscribers; per-viewer fields
@@ -85,7 +92,7 @@ pub enum Event {
         user: String,
     },
     /// A user started or stopped typing (sent to the C2C peer's or the group's topic).
-    Typing(Arc<crate::conversations::typing::TypingEvent>),
+    Typing(Arc<TypingEvent>),
     /// A message's reactions changed: the message after (seen from the
     /// reactor's side; sent to the topics of everyone who can see it).
     ReactionsUpdated(Arc<MessageView>),
@@ -94,13 +101,13 @@ pub enum Event {
     MessageModified(Arc<MessageView>),
     /// A user came online, went offline or changed their custom status
     /// (sent to their status topic, `users::status::status_topic`).
-    UserStatusChanged(crate::users::status::UserStatus),
+    UserStatusChanged(UserStatus),
     /// Something cached from the database changed: every instance drops its
-    /// copy (sent to [`crate::realtime::Topic::Control`]).
+    /// copy (sent to the bus's control topic).
     Invalidate(Invalidation),
 }
 
-/// What a cache must drop (see [`crate::control`]).
+/// What a cache must drop (applied by the `control` listener).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Invalidation {
     /// A user's profile.
