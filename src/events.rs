@@ -133,3 +133,227 @@ pub enum Invalidation {
         expires_at: i64,
     },
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use entity::kinds;
+
+    use super::{Event, Invalidation};
+    use crate::{
+        conversations::types::TypingEvent,
+        groups::types::{GroupJoinOption, GroupType, GroupView},
+        messages::{
+            types::ConversationType,
+            view::{MessageReaction, MessageReply, MessageView},
+        },
+        users::types::{
+            AdminForbidType, AllowType, CustomField, Gender, Profile, UserStatus, UserStatusType,
+        },
+    };
+
+    /// The name of each variant: the match is exhaustive, so a new variant
+    /// does not compile until it is named here and given a sample below.
+    fn variant(event: &Event) -> &'static str {
+        match event {
+            Event::ProfileUpdated(_) => "ProfileUpdated",
+            Event::BlacklistUpdated { .. } => "BlacklistUpdated",
+            Event::Message(_) => "Message",
+            Event::MessageRevoked(_) => "MessageRevoked",
+            Event::PeerRead { .. } => "PeerRead",
+            Event::ConversationChanged { .. } => "ConversationChanged",
+            Event::Membership { .. } => "Membership",
+            Event::GroupChanged { .. } => "GroupChanged",
+            Event::RemindChanged { .. } => "RemindChanged",
+            Event::UnreadChanged { .. } => "UnreadChanged",
+            Event::Typing(_) => "Typing",
+            Event::ReactionsUpdated(_) => "ReactionsUpdated",
+            Event::MessageModified(_) => "MessageModified",
+            Event::UserStatusChanged(_) => "UserStatusChanged",
+            Event::Invalidate(_) => "Invalidate",
+        }
+    }
+
+    fn message() -> Arc<MessageView> {
+        let row = entity::messages::Model {
+            id: "0193f2c1-msg".into(),
+            channel_id: 7,
+            seq: Some(42),
+            sender_id: "alice".into(),
+            conversation_type: kinds::ConversationType::C2c,
+            to_id: "bob".into(),
+            msg_type: kinds::MessageType::TextElem,
+            payload: r#"{"text":"héllo 👋"}"#.into(),
+            priority: kinds::MessagePriority::High,
+            status: kinds::MessageStatus::Success,
+            is_revoked: false,
+            at_user_list: r#"["bob"]"#.into(),
+            cloud_custom_data: "{\"k\":1}".into(),
+            name_card: "Al".into(),
+            client_msg_id: Some("c-1".into()),
+            time: 1_764_547_200,
+            created_at: 1_764_547_200,
+        };
+        let mut view = MessageView::from_row(&row, None, "alice", Some(42));
+        view.reply_to = Some(MessageReply {
+            message_id: "0193f2c0-msg".into(),
+            from: "bob".into(),
+            sequence: 41,
+            message_for_show: "hi".into(),
+        });
+        view.reactions = vec![MessageReaction {
+            reaction_id: "like".into(),
+            total_user_count: 2,
+            partial_user_list: vec!["alice".into(), "bob".into()],
+            reacted_by_viewer: true,
+            message_id: String::new(),
+            viewer: String::new(),
+        }];
+        view.version = 3;
+        view.edit_time = Some(1_764_547_300);
+        Arc::new(view)
+    }
+
+    fn group() -> Arc<GroupView> {
+        Arc::new(GroupView {
+            group_id: "@TGS#1".into(),
+            name: "Team".into(),
+            avatar: String::new(),
+            group_type: GroupType::Public,
+            introduction: "intro".into(),
+            notification: "note".into(),
+            owner_id: "alice".into(),
+            create_time: 1,
+            last_info_time: 2,
+            member_count: 3,
+            max_member_count: 2000,
+            join_option: GroupJoinOption::NeedPermission,
+            mute_all_members: true,
+            group_custom_field: vec![CustomField {
+                key: "level".into(),
+                value: "5".into(),
+            }],
+            next_message_seq: 9,
+            viewer: None,
+        })
+    }
+
+    fn samples() -> Vec<Event> {
+        let user = |s: &str| s.to_owned();
+        vec![
+            Event::ProfileUpdated(Profile {
+                user_id: user("alice"),
+                email: Some(user("alice@example.com")),
+                nick: user("Alice"),
+                avatar: user("https://example.com/a.png"),
+                gender: Gender::default(),
+                self_signature: user("sig"),
+                allow_type: AllowType::default(),
+                birthday: 19900101,
+                location: user("Paris"),
+                language: 1,
+                message_settings: 0,
+                admin_forbid_type: AdminForbidType::default(),
+                level: 2,
+                role: 0,
+                profile_custom_field: vec![],
+                last_updated_time: 5,
+            }),
+            Event::BlacklistUpdated {
+                owner: user("alice"),
+                list: vec![user("carol")],
+            },
+            Event::Message(message()),
+            Event::MessageRevoked(message()),
+            Event::PeerRead {
+                reader: user("bob"),
+                peer: user("alice"),
+                sequence: 42,
+                time: 6,
+            },
+            Event::ConversationChanged {
+                user: user("bob"),
+                conversation_id: user("C2Calice"),
+            },
+            Event::Membership {
+                user: user("bob"),
+                group_id: user("@TGS#1"),
+                joined: true,
+                since_seq: 8,
+            },
+            Event::GroupChanged {
+                group_id: user("@TGS#1"),
+                group: group(),
+            },
+            Event::RemindChanged {
+                user: user("bob"),
+                group_id: user("@TGS#1"),
+                discard: true,
+                since_seq: 8,
+            },
+            Event::UnreadChanged { user: user("bob") },
+            Event::Typing(Arc::new(TypingEvent {
+                user: user("alice"),
+                kind: ConversationType::Group,
+                to: user("@TGS#1"),
+                typing: true,
+                hidden_from: Arc::new(vec![user("carol")]),
+            })),
+            Event::ReactionsUpdated(message()),
+            Event::MessageModified(message()),
+            Event::UserStatusChanged(UserStatus {
+                user_id: user("alice"),
+                status_type: UserStatusType::Online,
+                custom_status: user("busy"),
+                last_seen: 7,
+            }),
+            Event::Invalidate(Invalidation::SessionRevoked {
+                session_id: user("s-1"),
+                expires_at: 99,
+            }),
+        ]
+    }
+
+    // Events cross Redis between instances as JSON: every variant must come
+    // back as it left, or a second instance would deliver something else.
+    #[test]
+    fn every_event_survives_the_trip_between_instances() {
+        let events = samples();
+        let mut seen: Vec<&str> = events.iter().map(variant).collect();
+        seen.sort_unstable();
+        seen.dedup();
+        assert_eq!(seen.len(), 15, "a sample for every variant");
+        for event in &events {
+            let json = serde_json::to_string(event).expect("serialise");
+            let back: Event = serde_json::from_str(&json)
+                .unwrap_or_else(|e| panic!("{} does not deserialise: {e}", variant(event)));
+            assert_eq!(variant(&back), variant(event));
+            assert_eq!(
+                serde_json::to_string(&back).expect("serialise again"),
+                json,
+                "{} changed on the way",
+                variant(event)
+            );
+        }
+    }
+
+    #[test]
+    fn every_invalidation_survives_the_trip_between_instances() {
+        for invalidation in [
+            Invalidation::Profile { user: "a".into() },
+            Invalidation::Blacklist { owner: "a".into() },
+            Invalidation::Memberships {
+                group_id: "@TGS#1".into(),
+            },
+            Invalidation::SessionRevoked {
+                session_id: "s".into(),
+                expires_at: 1,
+            },
+        ] {
+            let json = serde_json::to_string(&invalidation).expect("serialise");
+            let back: Invalidation = serde_json::from_str(&json).expect("deserialise");
+            assert_eq!(back, invalidation);
+        }
+    }
+}
