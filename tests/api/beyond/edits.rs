@@ -3,6 +3,7 @@
 
 use serde_json::{json, Value};
 
+use super::message_in_list;
 use crate::{
     groups::support::{create_group, send_group_text},
     helpers::{compat_err, compat_ok, err, ok, seed_users, send_text, spawn_app, WsClient},
@@ -238,10 +239,7 @@ async fn group_edits_reach_members_and_other_kinds_keep_theirs() {
         json!({}),
     )
     .await;
-    let message = seen["getMessageList"]["messageList"]
-        .as_array()
-        .and_then(|l| l.iter().find(|m| m["ID"] == id).cloned())
-        .unwrap_or_default();
+    let message = message_in_list(&seen, &id);
     assert_eq!(
         (
             message["version"].clone(),

@@ -25,3 +25,12 @@ pub async fn next_matching(ws: &mut WsClient, id: &str, accept: impl Fn(&Value) 
         }
     }
 }
+
+/// The message `id` in the `messageList` of a `getMessageList` answer
+/// (`Value::Null` when it is not there, so that the assertion names it).
+pub fn message_in_list(answer: &Value, id: &Value) -> Value {
+    answer["getMessageList"]["messageList"]
+        .as_array()
+        .and_then(|list| list.iter().find(|m| &m["ID"] == id).cloned())
+        .unwrap_or_default()
+}

@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use super::next_matching;
+use super::{message_in_list, next_matching};
 use crate::{
     groups::support::{create_group, send_group_text},
     helpers::{compat_err, compat_ok, err, ok, seed_users, send_text, spawn_app, WsClient},
@@ -199,10 +199,7 @@ async fn a_message_takes_twenty_kinds_and_its_users_are_paged() {
         json!({}),
     )
     .await;
-    let vote = seen["getMessageList"]["messageList"]
-        .as_array()
-        .and_then(|l| l.iter().find(|m| m["ID"] == id).cloned())
-        .unwrap_or_default();
+    let vote = message_in_list(&seen, &id);
     assert_eq!(vote["reactions"][0]["reactedByMyself"], true);
     assert_eq!(vote["reactions"][1]["reactedByMyself"], false);
     // Pages of 5: 5, 5, 3.

@@ -44,11 +44,8 @@ async fn receipt(
     conversation: &str,
     id: &Value,
 ) -> Value {
-    ok(app, token, INFO, json!({ "c": conversation })).await["getMessageList"]["messageList"]
-        .as_array()
-        .and_then(|l| l.iter().find(|m| m["ID"] == *id).cloned())
-        .unwrap_or_default()["readReceiptInfo"]
-        .clone()
+    let answer = ok(app, token, INFO, json!({ "c": conversation })).await;
+    super::message_in_list(&answer, id)["readReceiptInfo"].clone()
 }
 
 #[tokio::test]
