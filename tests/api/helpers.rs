@@ -337,7 +337,10 @@ impl WsClient {
             "Sec-WebSocket-Protocol",
             HeaderValue::from_str(protocol).expect("header"),
         );
-        let (socket, _) = tokio_tungstenite::connect_async(request)
+        // A small read buffer: tungstenite zero-fills its default 128 KiB on
+        // every read, which tests with hundreds of sockets pay for.
+        let config = tungstenite::protocol::WebSocketConfig::default().read_buffer_size(4 * 1024);
+        let (socket, _) = tokio_tungstenite::connect_async_with_config(request, Some(config), true)
             .await
             .expect("ws connect");
         Self { socket }
