@@ -2,6 +2,7 @@
 
 pub mod graphql;
 pub mod graphql_extras;
+pub mod live;
 pub mod pins;
 pub mod service;
 pub mod types;

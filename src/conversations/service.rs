@@ -83,6 +83,28 @@ async fn build(
     viewer: &str,
     rows: Vec<(conversation_states::Model, channels::Model)>,
 ) -> AppResult<Vec<ConversationView>> {
+    Ok(build_with_basis(state, viewer, rows)
+        .await?
+        .into_iter()
+        .map(|(view, _)| view)
+        .collect())
+}
+
+/// What a conversation's unread count was worked out from, so that a live
+/// stream can move it on by the messages that follow (see `conversations::live`).
+#[derive(Debug, Clone, Copy)]
+pub struct UnreadBasis {
+    /// The channel's newest sequence the count includes.
+    pub last_seq: i64,
+    /// Whether new messages count as unread for the viewer.
+    pub counts_unread: bool,
+}
+
+async fn build_with_basis(
+    state: &AppState,
+    viewer: &str,
+    rows: Vec<(conversation_states::Model, channels::Model)>,
+) -> AppResult<Vec<(ConversationView, UnreadBasis)>> {
     let group_ids: Vec<String> = rows
         .iter()
         .filter_map(|(s, _)| ConversationId::group_of(&s.conversation_id))
@@ -165,13 +187,18 @@ async fn build(
                 }
                 None => (None, true),
             };
-            let unread = if counts_unread && remind == MessageRemindType::AcceptAndNotify {
+            let counts_unread = counts_unread && remind == MessageRemindType::AcceptAndNotify;
+            let unread = if counts_unread {
                 (c.last_seq - s.read_seq.max(s.cleared_seq)).max(0)
             } else {
                 0
             };
             let peer = id.peer();
-            ConversationView {
+            let basis = UnreadBasis {
+                last_seq: c.last_seq,
+                counts_unread,
+            };
+            let view = ConversationView {
                 conversation_id: s.conversation_id.clone(),
                 kind: id.kind(),
                 sub_type: group.map(|i| i.sub_type),
@@ -182,7 +209,8 @@ async fn build(
                 is_pinned: s.pinned,
                 message_remind_type: remind,
                 peer_read_time: peer.and_then(|p| peer_read_at.get(p)).copied().unwrap_or(0),
-            }
+            };
+            (view, basis)
         })
         .collect())
 }
@@ -193,15 +221,27 @@ pub async fn get_conversation_profile(
     viewer: &str,
     conversation_id: &str,
 ) -> AppResult<ConversationView> {
+    Ok(conversation_with_basis(state, viewer, conversation_id)
+        .await?
+        .0)
+}
+
+/// One conversation of the viewer with the basis of its unread count
+/// (`None` for a C2C conversation with no messages yet).
+pub async fn conversation_with_basis(
+    state: &AppState,
+    viewer: &str,
+    conversation_id: &str,
+) -> AppResult<(ConversationView, Option<UnreadBasis>)> {
     let conv = targets::resolve_conversation(state, viewer, conversation_id).await?;
     if let Some(row) = conv.state {
         if let Some(channel) = channels::Entity::find_by_id(row.channel_id)
             .one(&state.db)
             .await?
         {
-            let mut built = build(state, viewer, vec![(row, channel)]).await?;
-            if let Some(view) = built.pop() {
-                return Ok(view);
+            let mut built = build_with_basis(state, viewer, vec![(row, channel)]).await?;
+            if let Some((view, basis)) = built.pop() {
+                return Ok((view, Some(basis)));
             }
         }
     }
@@ -209,18 +249,21 @@ pub async fn get_conversation_profile(
         let profile = users::find_user(state, &conv.target)
             .await?
             .map(|u| Profile::public(&u));
-        return Ok(ConversationView {
-            conversation_id: conv.conversation_id,
-            kind: ConversationType::C2c,
-            sub_type: None,
-            group_profile: None,
-            unread_count: 0,
-            last_message: None,
-            user_profile: profile,
-            is_pinned: false,
-            message_remind_type: MessageRemindType::AcceptAndNotify,
-            peer_read_time: 0,
-        });
+        return Ok((
+            ConversationView {
+                conversation_id: conv.conversation_id,
+                kind: ConversationType::C2c,
+                sub_type: None,
+                group_profile: None,
+                unread_count: 0,
+                last_message: None,
+                user_profile: profile,
+                is_pinned: false,
+                message_remind_type: MessageRemindType::AcceptAndNotify,
+                peer_read_time: 0,
+            },
+            None,
+        ));
     }
     Err(AppError::NotFound(format!(
         "no such conversation: {conversation_id}"

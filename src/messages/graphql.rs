@@ -12,7 +12,7 @@ use super::{
     view::{LastMessage, MessagePage, MessageView},
 };
 use crate::{
-    conversations::{service as conversations, types::PeerRead},
+    conversations::{live::LiveConversations, service as conversations, types::PeerRead},
     error::AppError,
     events::Event,
     graphql::context::ContextExt,
@@ -281,37 +281,24 @@ impl MessagesSubscription {
         impl Stream<Item = async_graphql::Result<crate::conversations::types::ConversationView>>,
     > {
         let (feed, viewer) = feed(ctx).await?;
-        let state = ctx.state()?.clone();
+        // Items are taken one at a time, so the lock is never contended; it
+        // only lets each item's future borrow the stream's views.
+        let live = Arc::new(tokio::sync::Mutex::new(LiveConversations::new(
+            ctx.state()?,
+            &viewer,
+        )));
         Ok(feed.filter_map(move |event| {
-            let state = state.clone();
-            let viewer = viewer.clone();
+            let live = live.clone();
             async move {
-                let conversation_id = match event {
-                    Err(err) => return Some(Err(err.into())),
-                    Ok(event) => match event.as_ref() {
-                        Event::Message(view) | Event::MessageRevoked(view)
-                            if view.addressed_to(&viewer) =>
-                        {
-                            view.for_viewer(&viewer).conversation_id
-                        }
-                        Event::ConversationChanged {
-                            user,
-                            conversation_id,
-                        } if *user == viewer => conversation_id.clone(),
-                        _ => return None,
-                    },
-                };
-                match conversations::get_conversation_profile(&state, &viewer, &conversation_id)
-                    .await
-                {
-                    Ok(view) => Some(Ok(view)),
-                    // Gone for this viewer meanwhile (left the group): nothing to show.
-                    Err(
-                        AppError::NotFound(_)
-                        | AppError::NotGroupMember(_)
-                        | AppError::GroupNotFound(_),
-                    ) => None,
+                match event {
                     Err(err) => Some(Err(err.into())),
+                    Ok(event) => live
+                        .lock()
+                        .await
+                        .apply(&event)
+                        .await
+                        .transpose()
+                        .map(|r| r.map_err(Into::into)),
                 }
             }
         }))

@@ -7,6 +7,7 @@ mod accounts;
 mod beyond;
 mod blacklist;
 mod conformance;
+mod conversation_live;
 mod conversations;
 mod docs;
 mod error_table;
