@@ -1,17 +1,8 @@
 //! Make sure every GraphQL error carries `extensions.code`: our errors get it
-//! where they become GraphQL errors, the engine's own in the extension below.
+//! where they become GraphQL errors, the engine's own through the functions
+//! below, which the engine hooks (`hooks`) apply.
 
-use std::sync::Arc;
-
-use async_graphql::{
-    extensions::{
-        Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextSubscribe,
-        NextValidation,
-    },
-    futures_util::stream::{BoxStream, StreamExt},
-    parser::types::ExecutableDocument,
-    ErrorExtensions, Response, ServerError, ServerResult, ValidationResult, Variables,
-};
+use async_graphql::{ErrorExtensions, Response, ServerError};
 
 use crate::error::AppError;
 
@@ -31,16 +22,6 @@ impl From<AppError> for async_graphql::Error {
     }
 }
 
-/// Adds `GRAPHQL_PARSE_FAILED`, `GRAPHQL_VALIDATION_FAILED`, and a code for
-/// errors raised by async-graphql itself during execution (argument coercion).
-pub struct ErrorCodes;
-
-impl ExtensionFactory for ErrorCodes {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(ErrorCodes)
-    }
-}
-
 fn with_code(mut err: ServerError, code: &'static str) -> ServerError {
     let has_code = err
         .extensions
@@ -56,7 +37,7 @@ fn with_code(mut err: ServerError, code: &'static str) -> ServerError {
 
 /// Our resolvers always set a code; what lacks one came from the engine
 /// coercing input (bad argument values), or is unexpected.
-fn tag_execution_errors(mut response: Response) -> Response {
+pub fn tag_execution_errors(mut response: Response) -> Response {
     response.errors = response
         .errors
         .into_iter()
@@ -93,55 +74,23 @@ fn is_limit_refusal(err: &ServerError) -> bool {
         .starts_with("The number of directives on the field")
 }
 
-#[async_graphql::async_trait::async_trait]
-impl Extension for ErrorCodes {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        next.run(ctx, query, variables).await.map_err(|e| {
-            let code = if is_limit_refusal(&e) {
-                "GRAPHQL_VALIDATION_FAILED"
-            } else {
-                "GRAPHQL_PARSE_FAILED"
-            };
-            with_code(e, code)
-        })
-    }
+/// A parse failure (or a parse-time limit) with its code:
+/// `GRAPHQL_VALIDATION_FAILED` for the directives limit, else `GRAPHQL_PARSE_FAILED`.
+pub fn coded_parse_error(err: ServerError) -> ServerError {
+    let code = if is_limit_refusal(&err) {
+        "GRAPHQL_VALIDATION_FAILED"
+    } else {
+        "GRAPHQL_PARSE_FAILED"
+    };
+    with_code(err, code)
+}
 
-    async fn validation(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        next: NextValidation<'_>,
-    ) -> Result<ValidationResult, Vec<ServerError>> {
-        next.run(ctx).await.map_err(|errors| {
-            errors
-                .into_iter()
-                .map(|e| with_code(e, "GRAPHQL_VALIDATION_FAILED"))
-                .collect()
-        })
-    }
-
-    async fn execute(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        operation_name: Option<&str>,
-        next: NextExecute<'_>,
-    ) -> Response {
-        tag_execution_errors(next.run(ctx, operation_name).await)
-    }
-
-    fn subscribe<'s>(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        stream: BoxStream<'s, Response>,
-        next: NextSubscribe<'_>,
-    ) -> BoxStream<'s, Response> {
-        next.run(ctx, stream).map(tag_execution_errors).boxed()
-    }
+/// Validation errors with `GRAPHQL_VALIDATION_FAILED`.
+pub fn coded_validation_errors(errors: Vec<ServerError>) -> Vec<ServerError> {
+    errors
+        .into_iter()
+        .map(|e| with_code(e, "GRAPHQL_VALIDATION_FAILED"))
+        .collect()
 }
 
 #[cfg(test)]

@@ -12,11 +12,7 @@ use std::{
     sync::{Arc, Mutex},
 };
 
-use async_graphql::{
-    extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery},
-    parser::types::ExecutableDocument,
-    ServerResult, Variables,
-};
+use async_graphql::parser::types::ExecutableDocument;
 
 /// Most documents kept; a full cache starts over.
 pub const MAX_DOCUMENTS: usize = 1024;
@@ -24,28 +20,15 @@ pub const MAX_DOCUMENTS: usize = 1024;
 /// Longest query text kept (longer ones are parsed every time).
 pub const MAX_QUERY_BYTES: usize = 8 * 1024;
 
-type Documents = Arc<Mutex<HashMap<String, ExecutableDocument>>>;
-
-/// The extension; install it first, so that a hit skips the parse entirely.
-#[derive(Default)]
+/// The parsed documents, shared by every request; cheap to clone.
+#[derive(Clone, Default)]
 pub struct DocumentCache {
-    documents: Documents,
+    documents: Arc<Mutex<HashMap<String, ExecutableDocument>>>,
 }
 
-impl ExtensionFactory for DocumentCache {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(CacheExtension {
-            documents: self.documents.clone(),
-        })
-    }
-}
-
-struct CacheExtension {
-    documents: Documents,
-}
-
-impl CacheExtension {
-    fn cached(&self, query: &str) -> Option<ExecutableDocument> {
+impl DocumentCache {
+    /// The document parsed before from `query`, if kept.
+    pub fn cached(&self, query: &str) -> Option<ExecutableDocument> {
         let documents = self
             .documents
             .lock()
@@ -53,7 +36,9 @@ impl CacheExtension {
         documents.get(query).cloned()
     }
 
-    fn keep(&self, query: &str, document: &ExecutableDocument) {
+    /// Keep `document`, which parsed from `query` and passed every
+    /// parse-time check (a full cache starts over).
+    pub fn keep(&self, query: &str, document: &ExecutableDocument) {
         if query.len() > MAX_QUERY_BYTES {
             return;
         }
@@ -65,23 +50,5 @@ impl CacheExtension {
             documents.clear();
         }
         documents.insert(query.to_owned(), document.clone());
-    }
-}
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for CacheExtension {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        if let Some(document) = self.cached(query) {
-            return Ok(document);
-        }
-        let document = next.run(ctx, query, variables).await?;
-        self.keep(query, &document);
-        Ok(document)
     }
 }

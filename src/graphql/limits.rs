@@ -1,6 +1,6 @@
 //! Bounds on what one operation may set off, checked on the parsed document
-//! before it is validated or run: the same extension serves `/graphql` over
-//! HTTP and every operation on a WebSocket.
+//! before it is validated or run (by the engine hooks, `hooks`): the same
+//! check serves `/graphql` over HTTP and every operation on a WebSocket.
 //!
 //! * At most [`MAX_ROOT_FIELDS`] root fields, aliases counted one each, so a
 //!   request cannot repeat an expensive mutation or query under many aliases.
@@ -12,15 +12,11 @@
 //! refusal is a `GRAPHQL_VALIDATION_FAILED` error (HTTP 400; an `error`
 //! message on a WebSocket), and nothing of the operation runs.
 
-use std::{
-    collections::{HashMap, HashSet},
-    sync::Arc,
-};
+use std::collections::{HashMap, HashSet};
 
 use async_graphql::{
-    extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery},
     parser::types::{ExecutableDocument, FragmentDefinition, Selection, SelectionSet},
-    Name, Pos, Positioned, ServerError, ServerResult, Variables,
+    Name, Pos, Positioned, ServerError, ServerResult,
 };
 
 /// Most root fields (aliases included) one operation may select.
@@ -32,30 +28,6 @@ pub const SINGLE_USE_FIELDS: [&str; 2] = ["login", "register"];
 /// Deepest chain of fragment spreads followed at the root; a document that
 /// nests them deeper is refused rather than followed without end.
 const MAX_FRAGMENT_NESTING: usize = 32;
-
-/// The extension that enforces [`MAX_ROOT_FIELDS`] and [`SINGLE_USE_FIELDS`].
-pub struct OperationLimits;
-
-impl ExtensionFactory for OperationLimits {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(OperationLimits)
-    }
-}
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for OperationLimits {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await?;
-        check_document(&document)?;
-        Ok(document)
-    }
-}
 
 /// Refuse a document one of whose operations is over a limit.
 pub fn check_document(document: &ExecutableDocument) -> ServerResult<()> {

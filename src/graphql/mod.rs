@@ -6,8 +6,8 @@
 pub mod codes;
 pub mod context;
 pub mod doc_cache;
-pub mod field_metrics;
 pub mod graphiql;
+pub mod hooks;
 pub mod http;
 pub mod limits;
 pub mod schema;

@@ -3,7 +3,7 @@
 
 use async_graphql::{MergedObject, MergedSubscription, SDLExportOptions, Schema, SchemaBuilder};
 
-use super::{codes, doc_cache, limits};
+use super::hooks::EngineHooks;
 use crate::{blacklist, conversations, files, groups, messages, state::AppState, users};
 
 /// Every query, merged from the domains.
@@ -72,12 +72,9 @@ pub fn schema_builder() -> SchemaBuilder<Query, Mutation, Subscription> {
     .limit_complexity(MAX_COMPLEXITY)
     .limit_recursive_depth(MAX_RECURSIVE_DEPTH)
     .limit_directives(MAX_DIRECTIVES)
-    // First, so that a document parsed before skips the parse and its checks.
-    .extension(doc_cache::DocumentCache::default())
-    .extension(codes::ErrorCodes)
-    .extension(super::field_metrics::FieldMetrics)
-    // Root fields per operation and one `login`/`register`, before validation.
-    .extension(limits::OperationLimits)
+    // The document cache, operation limits, error codes and metrics: one
+    // extension, since each one costs a boxed future per field resolved.
+    .extension(EngineHooks::default())
 }
 
 /// The schema serving `state`.
