@@ -224,6 +224,123 @@ async fn listen(base: &str, token: &str, arrivals: Arc<Mutex<Vec<(String, Instan
     tokio::time::sleep(Duration::from_millis(300)).await;
 }
 
+/// CPU time (ms) used so far by the processes `pids`, from `/proc` (Linux;
+/// 0 elsewhere), assuming the usual 100 clock ticks per second.
+fn cpu_ms(pids: &[u32]) -> f64 {
+    pids.iter()
+        .filter_map(|pid| std::fs::read_to_string(format!("/proc/{pid}/stat")).ok())
+        .filter_map(|stat| {
+            // The fields after the command name (which may hold spaces).
+            let rest = stat.rsplit_once(") ")?.1;
+            let fields: Vec<&str> = rest.split(' ').collect();
+            Some(fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?)
+        })
+        .sum::<f64>()
+        * 10.0
+}
+
+/// Processes named `name` (for Redis's and PostgreSQL's CPU time).
+fn pids_named(name: &str) -> Vec<u32> {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                .is_ok_and(|comm| comm.trim() == name)
+        })
+        .collect()
+}
+
+/// CPU time of the servers, Redis and PostgreSQL since a point in time.
+struct CpuMeter {
+    servers: Vec<u32>,
+    before: (f64, f64, f64),
+    started: Instant,
+}
+
+impl CpuMeter {
+    fn start(servers: &[u32]) -> Self {
+        Self {
+            servers: servers.to_vec(),
+            before: (
+                cpu_ms(servers),
+                cpu_ms(&pids_named("redis-server")),
+                cpu_ms(&pids_named("postgres")),
+            ),
+            started: Instant::now(),
+        }
+    }
+
+    /// Print the CPU used per message since `start` (PostgreSQL counts every
+    /// backend on the machine, so it is approximate).
+    fn report(&self, label: &str, messages: usize) {
+        let took = self.started.elapsed().as_secs_f64();
+        let s = cpu_ms(&self.servers) - self.before.0;
+        let r = cpu_ms(&pids_named("redis-server")) - self.before.1;
+        let p = cpu_ms(&pids_named("postgres")) - self.before.2;
+        let n = messages.max(1) as f64;
+        println!(
+            "  {label}: CPU per message: servers {:.3} ms, Redis {:.3} ms, PostgreSQL ~{:.3} ms; servers used {:.0}% of a core",
+            s / n,
+            r / n,
+            p / n,
+            s / took / 10.0,
+        );
+    }
+}
+
+/// The bus figures in one instance's `/metrics`: publish-to-receipt lag
+/// (quantiles from the histogram buckets, so bucket-coarse) and gap fills.
+async fn bus_report(base: &str, label: &str) {
+    let Ok(text) = async {
+        reqwest::get(format!("http://{base}/metrics"))
+            .await?
+            .text()
+            .await
+    }
+    .await
+    else {
+        println!("{label}: /metrics unreachable");
+        return;
+    };
+    let mut buckets: Vec<(f64, f64)> = Vec::new();
+    let mut fills = Vec::new();
+    for line in text.lines() {
+        let Some((name, value)) = line.rsplit_once(' ') else {
+            continue;
+        };
+        let Ok(value) = value.parse::<f64>() else {
+            continue;
+        };
+        if let Some(rest) = name.strip_prefix("imgql_bus_lag_seconds_bucket{le=\"") {
+            if let Ok(le) = rest.trim_end_matches("\"}").parse::<f64>() {
+                buckets.push((le, value));
+            }
+        } else if name.starts_with("imgql_gap_fills_total") {
+            fills.push(format!("{name} {value}"));
+        }
+    }
+    buckets.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let total = buckets.last().map_or(0.0, |b| b.1);
+    let at = |q: f64| {
+        buckets
+            .iter()
+            .find(|b| b.1 >= q * total)
+            .map_or(f64::NAN, |b| b.0 * 1000.0)
+    };
+    println!(
+        "{label}: bus lag over {total} events: p50 <= {} ms, p99 <= {} ms; gap fills: {}",
+        at(0.5),
+        at(0.99),
+        if fills.is_empty() {
+            "none".to_owned()
+        } else {
+            fills.join(", ")
+        }
+    );
+}
+
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
@@ -231,13 +348,19 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
-/// Latency at `o.rate` msgs/s from senders on `send_on` to receivers on `recv_on`.
+/// Latency percentiles of one set of receivers: p50, p99, arrivals.
+type Percentiles = (f64, f64, usize);
+
+/// Latency at `o.rate` msgs/s from senders on `send_on` to receivers spread
+/// over `recv_on` (pair `p` receives on `recv_on[p % len]`), as percentiles
+/// per entry of `recv_on`, and the number of messages sent.
 async fn latency(
     o: &Options,
     send_on: &[String],
     recv_on: &[String],
+    servers: &[u32],
     tag: &str,
-) -> (f64, f64, usize, usize) {
+) -> (Vec<Percentiles>, usize) {
     let http = reqwest::Client::new();
     let pairs = 4;
     let arrivals = Arc::new(Mutex::new(Vec::new()));
@@ -252,6 +375,7 @@ async fn latency(
     let total = (o.rate * o.seconds) as usize;
     let gap = Duration::from_secs_f64(1.0 / o.rate as f64);
     let mut tick = tokio::time::interval(gap);
+    let meter = CpuMeter::start(servers);
     let mut tasks = Vec::new();
     for i in 0..total {
         tick.tick().await;
@@ -266,21 +390,31 @@ async fn latency(
     for t in tasks {
         let _ = t.await;
     }
+    meter.report(&format!("{tag} at {} msg/s", o.rate), total);
     tokio::time::sleep(Duration::from_secs(1)).await;
     let started: std::collections::HashMap<String, Instant> =
         started.lock().expect("lock").iter().cloned().collect();
-    let mut ms: Vec<f64> = arrivals
-        .lock()
-        .expect("lock")
-        .iter()
-        .filter_map(|(t, at)| {
-            started
-                .get(t)
-                .map(|s| at.duration_since(*s).as_secs_f64() * 1000.0)
+    // Message `i` went to pair `i % pairs`, whose receiver is on `recv_on[pair % len]`.
+    let mut ms: Vec<Vec<f64>> = vec![Vec::new(); recv_on.len()];
+    for (text, at) in arrivals.lock().expect("lock").iter() {
+        let (Some(sent), Some(i)) = (
+            started.get(text),
+            text.rsplit('-')
+                .next()
+                .and_then(|i| i.parse::<usize>().ok()),
+        ) else {
+            continue;
+        };
+        ms[(i % pairs) % recv_on.len()].push(at.duration_since(*sent).as_secs_f64() * 1000.0);
+    }
+    let split = ms
+        .into_iter()
+        .map(|mut ms| {
+            ms.sort_by(f64::total_cmp);
+            (percentile(&ms, 0.5), percentile(&ms, 0.99), ms.len())
         })
         .collect();
-    ms.sort_by(f64::total_cmp);
-    (percentile(&ms, 0.5), percentile(&ms, 0.99), ms.len(), total)
+    (split, total)
 }
 
 /// Messages per second sent by `o.pairs` back-to-back senders spread over
@@ -289,6 +423,7 @@ async fn throughput(
     o: &Options,
     send_on: &[String],
     recv_on: &[String],
+    servers: &[u32],
     tag: &str,
 ) -> (f64, usize, usize) {
     let http = reqwest::Client::new();
@@ -300,6 +435,7 @@ async fn throughput(
         listen(&recv_on[p % recv_on.len()], &r, arrivals.clone()).await;
         senders.push((send_on[p % send_on.len()].clone(), s, format!("{tag}r{p}")));
     }
+    let meter = CpuMeter::start(servers);
     let deadline = Instant::now() + Duration::from_secs(o.seconds);
     let started = Instant::now();
     let tasks: Vec<_> = senders
@@ -321,6 +457,7 @@ async fn throughput(
         sent += t.await.unwrap_or(0);
     }
     let took = started.elapsed().as_secs_f64();
+    meter.report(&format!("{tag} back to back"), sent);
     tokio::time::sleep(Duration::from_secs(2)).await;
     let arrived = arrivals.lock().expect("lock").len();
     (sent as f64 / took, sent, arrived)
@@ -341,9 +478,12 @@ async fn main() {
     let db = fresh_database(&o.database).await;
     let one = start(&o, &db, None, &data).await;
     let single = [one.base.clone()];
-    let (p50, p99, got, total) = latency(&o, &single, &single, "l1").await;
+    let pids1 = [one.child.id()];
+    let (split, total) = latency(&o, &single, &single, &pids1, "l1").await;
+    let (p50, p99, got) = split[0];
     println!("one instance:  latency at {} msg/s: p50 {p50:.2} ms, p99 {p99:.2} ms ({got}/{total} arrived)", o.rate);
-    let (rate1, sent1, arrived1) = throughput(&o, &single, &single, "t1").await;
+    bus_report(&one.base, "  one after latency").await;
+    let (rate1, sent1, arrived1) = throughput(&o, &single, &single, &pids1, "t1").await;
     println!(
         "one instance:  throughput {rate1:.0} msg/s with {} pairs ({arrived1}/{sent1} arrived)",
         o.pairs
@@ -355,12 +495,28 @@ async fn main() {
     let a = start(&o, &db, Some(&prefix), &data).await;
     let b = start(&o, &db, Some(&prefix), &data).await;
     let (sa, sb) = ([a.base.clone()], [b.base.clone()]);
-    let (q50, q99, got, total) = latency(&o, &sa, &sb, "l2").await;
+    let pids2 = [a.child.id(), b.child.id()];
+    let (split, total) = latency(&o, &sa, &sb, &pids2, "l2").await;
+    let (q50, q99, got) = split[0];
     println!("two instances: latency at {} msg/s, A to B: p50 {q50:.2} ms, p99 {q99:.2} ms ({got}/{total} arrived)", o.rate);
+    bus_report(&b.base, "  B after latency").await;
+    // The same send rate with half the receivers on the sender's instance:
+    // both halves share one time window (and its background load), so the
+    // difference is what crossing instances costs.
+    let (split, total) = latency(&o, &sa, &[a.base.clone(), b.base.clone()], &pids2, "l3").await;
+    let ((l50, l99, lgot), (r50, r99, rgot)) = (split[0], split[1]);
+    println!("two instances: same run at {} msg/s, A to A: p50 {l50:.2} ms, p99 {l99:.2} ms ({lgot}); A to B: p50 {r50:.2} ms, p99 {r99:.2} ms ({rgot}) of {total}", o.rate);
+    println!(
+        "  crossing instances adds p50 {:+.2} ms, p99 {:+.2} ms (same run)",
+        r50 - l50,
+        r99 - l99
+    );
     let both = [a.base.clone(), b.base.clone()];
     let other = [b.base.clone(), a.base.clone()];
-    let (rate2, sent2, arrived2) = throughput(&o, &both, &other, "t2").await;
+    let (rate2, sent2, arrived2) = throughput(&o, &both, &other, &pids2, "t2").await;
     println!("two instances: throughput {rate2:.0} msg/s with {} pairs, receivers on the other instance ({arrived2}/{sent2} arrived)", o.pairs);
+    bus_report(&a.base, "  A after all").await;
+    bus_report(&b.base, "  B after all").await;
     println!(
         "cross-instance p99 extra: {:+.2} ms; two instances carry {:.0}% of one",
         q99 - p99,

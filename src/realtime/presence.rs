@@ -68,7 +68,9 @@ impl Presence {
         instance: &str,
         ttl: Duration,
     ) -> redis::RedisResult<Self> {
-        let conn = client.get_multiplexed_async_connection().await?;
+        let conn = client
+            .get_multiplexed_async_connection_with_config(&super::redis_bus::connection_config())
+            .await?;
         let (writes, queue) = mpsc::unbounded_channel();
         let redis = Arc::new(RedisPresence {
             conn,

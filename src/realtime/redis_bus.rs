@@ -34,18 +34,11 @@ const PUBLISH_BATCH: usize = 256;
 /// Pause between attempts to reach Redis.
 const RECONNECT_DELAY: Duration = Duration::from_millis(250);
 
-/// What crosses Redis: the publishing instance, its number (control events
-/// only; 0 otherwise), when it was sent (microseconds, for the bus lag) and
-/// the event.
-#[derive(Serialize)]
-struct OutEnvelope<'a, E> {
-    o: &'a str,
-    n: u64,
-    t: u64,
-    e: &'a E,
-}
-
-/// An envelope as received.
+/// An envelope as received: the publishing instance, its number (control
+/// events only; 0 otherwise), when it was published (microseconds since the
+/// epoch, for the bus lag) and the event. The publisher writes the same
+/// fields by hand ([`envelope`]), so an event sent to several topics is
+/// serialised once.
 #[derive(Deserialize)]
 struct InEnvelope<E> {
     o: String,
@@ -58,6 +51,9 @@ struct InEnvelope<E> {
 struct Outgoing<E> {
     channel: String,
     number: u64,
+    /// When it was published (microseconds since the epoch): the bus lag
+    /// then covers the wait in this queue too.
+    published_at: u64,
     event: Arc<E>,
 }
 
@@ -67,6 +63,8 @@ type Wanted = HashMap<Topic, (usize, watch::Sender<bool>)>;
 /// State shared by the bus handle and its two workers.
 struct Shared<E> {
     instance: String,
+    /// `instance` as a JSON string, for the envelopes.
+    instance_json: String,
     prefix: String,
     local: InProcessBus<E>,
     wanted: Mutex<Wanted>,
@@ -80,7 +78,8 @@ struct Shared<E> {
     stats: Arc<BusStats>,
 }
 
-/// Counters of a Redis bus (read by `/metrics`).
+/// Counters of a Redis bus (read by `/metrics` when it renders; the bus
+/// itself knows nothing of metrics).
 #[derive(Default, Debug)]
 pub struct BusStats {
     /// Events published to Redis.
@@ -91,6 +90,70 @@ pub struct BusStats {
     pub publish_failures: AtomicU64,
     /// Resyncs announced (reconnects and control gaps).
     pub resyncs: AtomicU64,
+    /// Publish-to-receipt time of the events received from other instances.
+    pub lag: LagHistogram,
+}
+
+/// Upper bounds, in microseconds, of the [`LagHistogram`] buckets (0.1 ms to
+/// 10 s, the buckets of the other latency metrics).
+pub const LAG_BOUNDS_MICROS: [u64; 16] = [
+    100, 250, 500, 1_000, 2_000, 5_000, 10_000, 25_000, 50_000, 100_000, 250_000, 500_000,
+    1_000_000, 2_500_000, 5_000_000, 10_000_000,
+];
+
+/// A fixed-bucket histogram of bus lags: one relaxed atomic add per event.
+#[derive(Default, Debug)]
+pub struct LagHistogram {
+    /// Per bucket of [`LAG_BOUNDS_MICROS`] (not cumulative), then one for
+    /// everything above the last bound.
+    buckets: [AtomicU64; LAG_BOUNDS_MICROS.len() + 1],
+    sum_micros: AtomicU64,
+}
+
+/// A [`LagHistogram`] read at one moment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LagSnapshot {
+    /// Cumulative counts: `cumulative[i]` lags were at most
+    /// `LAG_BOUNDS_MICROS[i]`; the last entry is the total count.
+    pub cumulative: Vec<u64>,
+    /// Sum of every lag, in microseconds.
+    pub sum_micros: u64,
+}
+
+impl LagHistogram {
+    /// Count one lag.
+    pub fn record(&self, lag: Duration) {
+        let micros = u64::try_from(lag.as_micros()).unwrap_or(u64::MAX);
+        let bucket = LAG_BOUNDS_MICROS.partition_point(|bound| *bound < micros);
+        self.buckets[bucket].fetch_add(1, Ordering::Relaxed);
+        self.sum_micros.fetch_add(micros, Ordering::Relaxed);
+    }
+
+    /// The counts so far.
+    pub fn snapshot(&self) -> LagSnapshot {
+        let mut total = 0;
+        let cumulative = self
+            .buckets
+            .iter()
+            .map(|bucket| {
+                total += bucket.load(Ordering::Relaxed);
+                total
+            })
+            .collect();
+        LagSnapshot {
+            cumulative,
+            sum_micros: self.sum_micros.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// Settings of the request connections (publisher, presence): the redis
+/// crate leaves Nagle's algorithm on unless built with `tcp_nodelay`, and a
+/// small write stuck behind an unacknowledged one waits for the peer's
+/// delayed ACK.
+pub(super) fn connection_config() -> redis::AsyncConnectionConfig {
+    redis::AsyncConnectionConfig::new()
+        .set_tcp_settings(redis::io::tcp::TcpSettings::default().set_nodelay(true))
 }
 
 fn lock(wanted: &Mutex<Wanted>) -> MutexGuard<'_, Wanted> {
@@ -118,12 +181,15 @@ where
         instance: &str,
         capacity: usize,
     ) -> redis::RedisResult<Self> {
-        let publisher = client.get_multiplexed_async_connection().await?;
+        let publisher = client
+            .get_multiplexed_async_connection_with_config(&connection_config())
+            .await?;
         let pubsub = client.get_async_pubsub().await?;
         let (changed, changed_rx) = mpsc::unbounded_channel();
         let (outgoing, outgoing_rx) = mpsc::unbounded_channel();
         let shared = Arc::new(Shared {
             instance: instance.to_owned(),
+            instance_json: serde_json::Value::from(instance).to_string(),
             prefix: prefix.to_owned(),
             local: InProcessBus::new(capacity),
             wanted: Mutex::new(HashMap::new()),
@@ -186,6 +252,7 @@ where
         let _ = shared.outgoing.send(Outgoing {
             channel,
             number,
+            published_at: now_micros(),
             event,
         });
     }
@@ -246,19 +313,26 @@ async fn publish_worker<E: Serialize + Send + Sync + 'static>(
             return;
         };
         let mut pipe = redis::pipe();
-        let sent_at = now_micros();
+        // A message goes to several topics (each party's) as one `Arc`:
+        // serialise it once for all of them.
+        let mut last: Option<(&Arc<E>, Vec<u8>)> = None;
         for item in &batch {
-            let payload = serde_json::to_vec(&OutEnvelope {
-                o: &owner.instance,
-                n: item.number,
-                t: sent_at,
-                e: &*item.event,
-            });
-            match payload {
-                Ok(payload) => {
-                    pipe.publish(&item.channel, payload).ignore();
+            if !last
+                .as_ref()
+                .is_some_and(|(event, _)| Arc::ptr_eq(event, &item.event))
+            {
+                match serde_json::to_vec(&*item.event) {
+                    Ok(body) => last = Some((&item.event, body)),
+                    Err(err) => {
+                        tracing::error!(error = %err, "bus: event does not serialise");
+                        last = None;
+                        continue;
+                    }
                 }
-                Err(err) => tracing::error!(error = %err, "bus: event does not serialise"),
+            }
+            if let Some((_, body)) = &last {
+                let payload = envelope(&owner.instance_json, item, body);
+                pipe.publish(&item.channel, payload).ignore();
             }
         }
         let mut attempts = 0;
@@ -283,7 +357,10 @@ async fn publish_worker<E: Serialize + Send + Sync + 'static>(
                         break;
                     }
                     tokio::time::sleep(RECONNECT_DELAY).await;
-                    if let Ok(fresh) = client.get_multiplexed_async_connection().await {
+                    if let Ok(fresh) = client
+                        .get_multiplexed_async_connection_with_config(&connection_config())
+                        .await
+                    {
                         conn = fresh;
                     }
                 }
@@ -291,6 +368,20 @@ async fn publish_worker<E: Serialize + Send + Sync + 'static>(
         }
         batch.clear();
     }
+}
+
+/// The wire form of [`InEnvelope`] around an event already serialised
+/// (`instance_json` is the instance's name as a JSON string).
+fn envelope<E>(instance_json: &str, item: &Outgoing<E>, body: &[u8]) -> Vec<u8> {
+    let head = format!(
+        "{{\"o\":{instance_json},\"n\":{},\"t\":{},\"e\":",
+        item.number, item.published_at
+    );
+    let mut payload = Vec::with_capacity(head.len() + body.len() + 1);
+    payload.extend_from_slice(head.as_bytes());
+    payload.extend_from_slice(body);
+    payload.push(b'}');
+    payload
 }
 
 /// Microseconds since the epoch (for the bus lag).
@@ -441,7 +532,10 @@ impl Session {
         }
         let (event, sent_at) = (envelope.e, envelope.t);
         shared.stats.received.fetch_add(1, Ordering::Relaxed);
-        crate::metrics::bus_lag(Duration::from_micros(now_micros().saturating_sub(sent_at)));
+        shared
+            .stats
+            .lag
+            .record(Duration::from_micros(now_micros().saturating_sub(sent_at)));
         if *topic == Topic::Control {
             let last = self.control_seen.entry(envelope.o).or_insert(0);
             if envelope.n <= *last {
@@ -457,5 +551,47 @@ impl Session {
             return;
         }
         shared.local.publish(topic.clone(), Arc::new(event));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lags_fall_in_their_buckets_and_count_cumulatively() {
+        let lag = LagHistogram::default();
+        for micros in [50, 100, 101, 3_000, 20_000_000] {
+            lag.record(Duration::from_micros(micros));
+        }
+        let snapshot = lag.snapshot();
+        assert_eq!(snapshot.cumulative.len(), LAG_BOUNDS_MICROS.len() + 1);
+        // 50 and 100 are at most 0.1 ms; 101 at most 0.25 ms; 3 ms at most 5 ms.
+        assert_eq!(&snapshot.cumulative[..6], &[2, 3, 3, 3, 3, 4]);
+        assert_eq!(snapshot.cumulative[LAG_BOUNDS_MICROS.len() - 1], 4);
+        assert_eq!(
+            snapshot.cumulative.last(),
+            Some(&5),
+            "20 s is above every bound"
+        );
+        assert_eq!(snapshot.sum_micros, 50 + 100 + 101 + 3_000 + 20_000_000);
+    }
+
+    #[test]
+    fn a_hand_made_envelope_reads_back() {
+        let item = Outgoing {
+            channel: "p:bus:u:alice".to_owned(),
+            number: 7,
+            published_at: 1_234,
+            event: Arc::new(vec!["a\"b".to_owned()]),
+        };
+        let body = serde_json::to_vec(&*item.event).expect("serialise");
+        let instance = serde_json::Value::from("inst-1").to_string();
+        let read: InEnvelope<Vec<String>> =
+            serde_json::from_slice(&envelope(&instance, &item, &body)).expect("envelope");
+        assert_eq!(
+            (read.o.as_str(), read.n, read.t, read.e),
+            ("inst-1", 7, 1_234, vec!["a\"b".to_owned()])
+        );
     }
 }
