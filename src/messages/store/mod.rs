@@ -550,6 +550,7 @@ impl Committed<'_> {
             publish_message(self.state, &topics, &view);
             views.push(view);
         }
+        crate::metrics::sent(views.len());
         Ok(views)
     }
 }

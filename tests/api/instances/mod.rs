@@ -95,6 +95,15 @@ async fn messages_cross_instances_both_ways_and_online_counts_see_every_instance
         metric(&a, "imgql_bus_received_total").await > 0.0,
         "A heard B through Redis"
     );
+    assert_eq!(
+        metric(&b, "imgql_messages_sent_total").await,
+        5.0,
+        "B counts the sends made through it"
+    );
+    assert!(
+        metric(&a, "imgql_deliveries_total").await >= 5.0,
+        "A counts what it handed to Alice"
+    );
 
     // Both sockets count, whichever instance is asked.
     group_of(&a, &alice, "both", &["bob"]).await;
