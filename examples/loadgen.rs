@@ -173,12 +173,18 @@ impl Server {
         }
         let _ = self.child.kill();
         let _ = self.child.wait();
-        self.data.take().expect("the data directory of a running server")
+        self.data
+            .take()
+            .expect("the data directory of a running server")
     }
 
     /// Where the server keeps its database.
     fn data_dir(&self) -> &std::path::Path {
-        &self.data.as_ref().expect("a running server's data directory").0
+        &self
+            .data
+            .as_ref()
+            .expect("a running server's data directory")
+            .0
     }
 
     fn rss_kib(&self) -> u64 {
@@ -884,7 +890,13 @@ mod history {
     }
 
     /// The ID of message `seq`, read with `afterSequence` as a client would.
-    async fn id_of(http: &reqwest::Client, base: &str, token: &str, conv: &str, seq: u64) -> String {
+    async fn id_of(
+        http: &reqwest::Client,
+        base: &str,
+        token: &str,
+        conv: &str,
+        seq: u64,
+    ) -> String {
         let p = page(
             http,
             base,
@@ -893,10 +905,7 @@ mod history {
         )
         .await;
         assert_eq!(sequences(&p), vec![seq], "afterSequence {}", seq - 1);
-        p["messageList"][0]["ID"]
-            .as_str()
-            .expect("ID")
-            .to_owned()
+        p["messageList"][0]["ID"].as_str().expect("ID").to_owned()
     }
 
     fn sorted(mut v: Vec<f64>) -> Vec<f64> {
@@ -988,7 +997,12 @@ mod history {
         for p in &positions {
             let got = page(&http, &base, token, &p.vars).await;
             assert_eq!(sequences(&got), p.expect, "{}", p.label);
-            assert_eq!(got["isCompleted"].as_bool(), Some(p.completed), "{}", p.label);
+            assert_eq!(
+                got["isCompleted"].as_bool(),
+                Some(p.completed),
+                "{}",
+                p.label
+            );
         }
         // Rounds interleave the positions, so that noise hits them alike.
         let deadline = Instant::now() + TIME_LIMIT;
