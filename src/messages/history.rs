@@ -4,7 +4,10 @@
 use std::{collections::HashMap, sync::Arc};
 
 use entity::{channels, conversation_states, messages, users};
-use sea_orm::{sea_query::Expr, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    sea_query::{Expr, ExprTrait, Query},
+    ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 
 use super::{
     store, targets,
@@ -85,53 +88,69 @@ pub async fn get_message_list(
             .await;
     }
     let conv = targets::resolve_conversation(state, viewer, conversation_id).await?;
-    let Some(channel) = channels::Entity::find()
-        .filter(channels::Column::ChannelKey.eq(&conv.channel_key))
-        .one(&state.db)
-        .await?
-    else {
-        if next_req_message_id.is_some_and(|c| !c.is_empty()) {
-            return Err(AppError::bad_input(
-                "nextReqMessageID",
-                "is not a message of this conversation",
-            ));
-        }
-        return Ok(MessagePage {
-            message_list: Vec::new(),
-            next_req_message_id: String::new(),
-            is_completed: true,
-        });
-    };
-    let floor = conv.state.as_ref().map(|s| s.cleared_seq).unwrap_or(0);
-    let floor = floor.max(targets::history_floor(state, &conv, channel.last_seq).await?);
-    // The cursor: the oldest message of the previous page.
-    let (upper_seq, upper_time) = match next_req_message_id.filter(|c| !c.is_empty()) {
-        Some(cursor) => {
-            let bad =
-                || AppError::bad_input("nextReqMessageID", "is not a message of this conversation");
-            let row = messages::Entity::find_by_id(cursor)
-                .one(&state.db)
-                .await?
-                .ok_or_else(bad)?;
-            let seq = row.seq.ok_or_else(bad)?;
-            if row.channel_id != channel.id || seq <= floor {
-                return Err(bad());
+    let cursor = next_req_message_id.filter(|c| !c.is_empty());
+    let bad_cursor =
+        || AppError::bad_input("nextReqMessageID", "is not a message of this conversation");
+    // The viewer's conversation row names the channel; only a group needs the
+    // channel's counter (for its history floor), and without a row there may
+    // be no channel yet.
+    let (channel_id, last_seq) = match conv.state.as_ref() {
+        Some(s) if conv.kind != ConversationType::Group => (s.channel_id, None),
+        _ => match channels::Entity::find()
+            .filter(channels::Column::ChannelKey.eq(&conv.channel_key))
+            .one(&state.db)
+            .await?
+        {
+            Some(channel) => (channel.id, Some(channel.last_seq)),
+            None if cursor.is_some() => return Err(bad_cursor()),
+            None => {
+                return Ok(MessagePage {
+                    message_list: Vec::new(),
+                    next_req_message_id: String::new(),
+                    is_completed: true,
+                })
             }
-            (Some(seq), Some(row.time))
-        }
-        None => (None, None),
+        },
+    };
+    let mut floor = conv.state.as_ref().map(|s| s.cleared_seq).unwrap_or(0);
+    if let Some(last_seq) = last_seq {
+        floor = std::cmp::max(floor, targets::history_floor(state, &conv, last_seq).await?);
+    }
+    // The cursor (the oldest message of the previous page) is read inside the
+    // page's query: no statement of its own.
+    let of_cursor = |column: messages::Column, cursor: &str| {
+        Query::select()
+            .column(column)
+            .from(messages::Entity)
+            .and_where(messages::Column::Id.eq(cursor))
+            .and_where(messages::Column::ChannelId.eq(channel_id))
+            .to_owned()
     };
     let mut query = messages::Entity::find()
-        .filter(messages::Column::ChannelId.eq(channel.id))
+        .filter(messages::Column::ChannelId.eq(channel_id))
         .filter(messages::Column::Seq.gt(floor));
-    if let Some(upper) = upper_seq {
-        query = query.filter(messages::Column::Seq.lt(upper));
+    if let Some(cursor) = cursor {
+        query = query.filter(
+            Expr::col((messages::Entity, messages::Column::Seq))
+                .lt(of_cursor(messages::Column::Seq, cursor)),
+        );
     }
     let mut rows = query
         .order_by_desc(messages::Column::Seq)
         .limit(count as u64 + 1)
         .all(&state.db)
         .await?;
+    if let (Some(cursor), true) = (cursor, rows.is_empty()) {
+        // An empty page: a cursor at the start of the history, or one that is
+        // not a sent message of this conversation above the floor.
+        let row = messages::Entity::find_by_id(cursor)
+            .one(&state.db)
+            .await?
+            .ok_or_else(bad_cursor)?;
+        if row.channel_id != channel_id || row.seq.is_none_or(|seq| seq <= floor) {
+            return Err(bad_cursor());
+        }
+    }
     let is_completed = rows.len() as i64 <= count;
     rows.truncate(count as usize);
     let oldest = rows.last().map(|r| (r.id.clone(), r.time));
@@ -142,17 +161,20 @@ pub async fn get_message_list(
         oldest.as_ref().map(|(_, t)| *t)
     };
     let mut own = messages::Entity::find()
-        .filter(messages::Column::ChannelId.eq(channel.id))
+        .filter(messages::Column::ChannelId.eq(channel_id))
         .filter(messages::Column::SenderId.eq(viewer))
         .filter(messages::Column::Seq.is_null());
     if let Some(t) = floor_time {
         own = own.filter(messages::Column::CreatedAt.gte(t));
     }
-    if let Some(t) = upper_time {
-        own = own.filter(messages::Column::CreatedAt.lt(t));
+    if let Some(cursor) = cursor {
+        own = own.filter(
+            Expr::col((messages::Entity, messages::Column::CreatedAt))
+                .lt(of_cursor(messages::Column::Time, cursor)),
+        );
     }
     let cleared_time = if floor > 0 {
-        Some(cleared_time(state, channel.id, floor).await?)
+        Some(cleared_time(state, channel_id, floor).await?)
     } else {
         None
     };
