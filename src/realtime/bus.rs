@@ -56,6 +56,9 @@ pub trait EventBus<E>: Send + Sync + 'static {
     /// (after a reconnect of the bus, or a gap in the numbered control events):
     /// its listeners drop caches and re-read memberships from the database.
     fn resyncs(&self) -> watch::Receiver<u64>;
+    /// How many listen to `topic` in this process (diagnostics and tests: a
+    /// live feed listens to its viewer's topic once its starting point is read).
+    fn listeners(&self, topic: &Topic) -> usize;
     /// Whether the bus is connected to its broker (always true in process).
     fn is_connected(&self) -> bool {
         true
@@ -243,6 +246,14 @@ impl<E: Send + Sync + 'static> EventBus<E> for InProcessBus<E> {
 
     fn resyncs(&self) -> watch::Receiver<u64> {
         self.resync.subscribe()
+    }
+
+    fn listeners(&self, topic: &Topic) -> usize {
+        self.topics
+            .lock()
+            .ok()
+            .and_then(|topics| topics.get(topic).map(|s| s.receiver_count()))
+            .unwrap_or(0)
     }
 }
 

@@ -293,6 +293,10 @@ where
         self.shared.resync.subscribe()
     }
 
+    fn listeners(&self, topic: &Topic) -> usize {
+        self.shared.local.listeners(topic)
+    }
+
     fn is_connected(&self) -> bool {
         self.shared.connected.load(Ordering::Relaxed)
     }

@@ -224,7 +224,7 @@ async fn sending_marks_the_conversation_read_and_tells_the_peer() {
             json!({}),
         )
         .await;
-    bob_ws.settle().await;
+    app.until_feeds(&bob, 1).await;
     let reply = send_text(&app, &alice, "bob", "hi bob").await;
     let receipt = bob_ws.next_data("read").await["messageReadByPeer"].clone();
     assert_eq!(

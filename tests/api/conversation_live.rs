@@ -50,7 +50,7 @@ async fn a_c2c_conversation_streams_what_the_database_holds_after_each_change() 
     let t = seed_users(&app, &["ann", "bo"]).await;
     let mut ws = WsClient::with_token(&app, &t[1]).await;
     ws.subscribe("conv", &live_query(), json!({})).await;
-    ws.settle().await;
+    app.until_feeds(&t[1], 1).await;
 
     for (k, text) in ["one", "two", "three"].iter().enumerate() {
         send_text(&app, &t[0], "bo", text).await;
@@ -111,7 +111,7 @@ async fn a_group_conversation_follows_messages_and_group_changes() {
     .await;
     let mut ws = WsClient::with_token(&app, &t[2]).await;
     ws.subscribe("conv", &live_query(), json!({})).await;
-    ws.settle().await;
+    app.until_feeds(&t[2], 1).await;
 
     send_group_text(&app, &t[0], "lg", "a").await;
     let first = next_matches_database(&mut ws, &app, &t[2]).await;
@@ -158,7 +158,7 @@ async fn a_warm_group_send_reads_nothing_per_subscriber() {
     for token in &t[1..] {
         let mut ws = WsClient::with_token(&app, token).await;
         ws.subscribe("conv", &live_query(), json!({})).await;
-        ws.settle().await;
+        app.until_feeds(token, 1).await;
         sockets.push(ws);
     }
     // The first message: every stream reads its conversation once.

@@ -79,6 +79,23 @@ pub async fn fresh_postgres_database(base: &str) -> String {
 }
 
 impl TestApp {
+    /// Wait until `count` live feeds of the user of `token` listen (each listens to the
+    /// user's topic once its starting point is read): a round trip over the
+    /// socket does not show that, since the server sets operations up
+    /// concurrently, and a message sent before it may be counted as already
+    /// there. Panics after ten seconds.
+    pub async fn until_feeds(&self, token: &str, count: usize) {
+        let user = self.state.keys.verify(token).expect("a valid token").sub;
+        let topic = imgql::realtime::Topic::User(user.clone());
+        for _ in 0..2000 {
+            if self.state.bus.listeners(&topic) >= count {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        panic!("{user} never had {count} live feeds");
+    }
+
     /// The full HTTP URL of `path` on this server.
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)

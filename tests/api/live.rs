@@ -24,7 +24,9 @@ async fn messages_reach_the_recipient_and_the_senders_other_sessions_but_no_one_
     let mut carol_ws = WsClient::with_token(&app, &carol).await;
     for ws in [&mut bob_ws, &mut alice_ws, &mut carol_ws] {
         ws.subscribe("m", RECEIVED, json!({})).await;
-        ws.settle().await;
+    }
+    for token in [&bob, &alice, &carol] {
+        app.until_feeds(token, 1).await;
     }
     let sent = send_text(&app, &alice, "bob", "live").await;
     let got = bob_ws.next_data("m").await["messageReceived"].clone();
@@ -51,7 +53,7 @@ async fn a_hundred_rapid_messages_arrive_once_each_in_order() {
     let mut ws = WsClient::with_token(&app, &bob).await;
     ws.subscribe("m", RECEIVED, json!({ "c": "C2Calice" }))
         .await;
-    ws.settle().await;
+    app.until_feeds(&bob, 1).await;
     let sender = {
         let client = app.gql_client();
         let token = alice.clone();
@@ -93,7 +95,7 @@ async fn the_conversation_filter_selects_one_conversation() {
     let mut ws = WsClient::with_token(&app, &bob).await;
     ws.subscribe("m", RECEIVED, json!({ "c": "C2Ccarol" }))
         .await;
-    ws.settle().await;
+    app.until_feeds(&bob, 1).await;
     send_text(&app, &alice, "bob", "not this one").await;
     send_text(&app, &carol, "bob", "this one").await;
     let got = ws.next_data("m").await["messageReceived"].clone();
@@ -122,8 +124,8 @@ async fn revocations_read_receipts_and_conversation_updates_are_pushed() {
         )
         .await;
     bob_ws.subscribe("conv", "subscription { conversationUpdated { conversationID unreadCount lastMessage { messageForShow } } }", json!({})).await;
-    alice_ws.settle().await;
-    bob_ws.settle().await;
+    app.until_feeds(&alice, 1).await;
+    app.until_feeds(&bob, 2).await;
 
     let sent = send_text(&app, &alice, "bob", "hello").await;
     let conv = bob_ws.next_data("conv").await["conversationUpdated"].clone();
@@ -243,7 +245,7 @@ async fn a_merged_message_over_256_kib_arrives_live_and_the_socket_stays_open() 
             json!({}),
         )
         .await;
-    bob_ws.settle().await;
+    app.until_feeds(bob, 1).await;
     let merged = app
         .gql_ok(
             Some(alice),

@@ -314,12 +314,12 @@ async fn client_msg_id_makes_sends_idempotent_even_when_concurrent() {
     bob_ws
         .subscribe("m", received, json!({ "c": "C2Calice" }))
         .await;
-    bob_ws.settle().await;
+    app.until_feeds(&bob, 1).await;
     let mut alice_ws = WsClient::with_token(&app, &alice).await;
     alice_ws
         .subscribe("m", received, json!({ "c": "C2Cbob" }))
         .await;
-    alice_ws.settle().await;
+    app.until_feeds(&alice, 1).await;
     let q = send_query();
     let vars = json!({ "m": { "to": "bob", "conversationType": "C2C", "clientMsgID": "c-1", "payload": { "text": { "text": "once" } } } });
     let mut handles = Vec::new();

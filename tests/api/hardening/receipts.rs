@@ -18,7 +18,7 @@ async fn forty_set_message_read_calls_tell_the_peer_once() {
             json!({}),
         )
         .await;
-    alice_ws.settle().await;
+    app.until_feeds(&alice, 1).await;
     let mut bob_ws = WsClient::with_token(&app, &bob).await;
     bob_ws
         .subscribe(
@@ -27,7 +27,7 @@ async fn forty_set_message_read_calls_tell_the_peer_once() {
             json!({}),
         )
         .await;
-    bob_ws.settle().await;
+    app.until_feeds(&bob, 1).await;
     for i in 0..40 {
         if i % 2 == 0 {
             app.gql_ok(

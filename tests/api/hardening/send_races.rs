@@ -29,7 +29,7 @@ async fn six_at_once(app: &TestApp, token: &str, query: &str, variables: Value) 
 async fn bob_listening(app: &TestApp, bob: &str) -> WsClient {
     let mut ws = WsClient::with_token(app, bob).await;
     ws.subscribe("m", RECEIVED, json!({})).await;
-    ws.settle().await;
+    app.until_feeds(bob, 1).await;
     ws
 }
 

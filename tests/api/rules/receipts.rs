@@ -17,7 +17,7 @@ async fn receipts(app: &TestApp, token: &str) -> WsClient {
         json!({}),
     )
     .await;
-    ws.settle().await;
+    app.until_feeds(token, 1).await;
     ws
 }
 
