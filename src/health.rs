@@ -31,16 +31,12 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     if let Some(stats) = &state.bus_stats {
         crate::metrics::bus_counters(stats);
     }
-    let mut text = crate::metrics::render();
-    if let Some(stats) = &state.bus_stats {
-        text.push_str(&crate::metrics::bus_lag_text(stats));
-    }
     (
         [(
             axum::http::header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        text,
+        crate::metrics::render(),
     )
 }
 

@@ -15,8 +15,7 @@
 //!   `resync`: the bus resynced);
 //! * `imgql_bus_*`: the Redis bus (published, received, failures, resyncs,
 //!   and `imgql_bus_lag_seconds`, publish to receipt across instances, which
-//!   the bus keeps in its own [`crate::realtime::BusStats`]: the transport
-//!   does not call this module);
+//!   the bus records itself through the facade);
 //! * `imgql_db_ping_seconds`: database round trip, sampled every 5 s.
 
 use std::{sync::OnceLock, time::Duration};
@@ -106,33 +105,6 @@ pub fn bus_counters(stats: &crate::realtime::BusStats) {
     metrics::gauge!("imgql_bus_publish_failures_total")
         .set(stats.publish_failures.load(Relaxed) as f64);
     metrics::gauge!("imgql_bus_resyncs_total").set(stats.resyncs.load(Relaxed) as f64);
-}
-
-/// `imgql_bus_lag_seconds` in Prometheus text format, from the histogram the
-/// bus keeps itself (the transport records into its own atomics, so it does
-/// not depend on this module).
-pub fn bus_lag_text(stats: &crate::realtime::BusStats) -> String {
-    use std::fmt::Write;
-    let lag = stats.lag.snapshot();
-    let mut out = String::from("# TYPE imgql_bus_lag_seconds histogram\n");
-    let bounds = crate::realtime::redis_bus::LAG_BOUNDS_MICROS
-        .iter()
-        .map(|micros| (*micros as f64 / 1e6).to_string())
-        .chain(["+Inf".to_owned()]);
-    for (bound, count) in bounds.zip(&lag.cumulative) {
-        let _ = writeln!(
-            out,
-            "imgql_bus_lag_seconds_bucket{{le=\"{bound}\"}} {count}"
-        );
-    }
-    let total = lag.cumulative.last().copied().unwrap_or(0);
-    let _ = writeln!(
-        out,
-        "imgql_bus_lag_seconds_sum {}",
-        lag.sum_micros as f64 / 1e6
-    );
-    let _ = writeln!(out, "imgql_bus_lag_seconds_count {total}");
-    out
 }
 
 /// Counts one open thing for as long as it lives.

@@ -11,7 +11,9 @@
 //! and the tip that tells of it, the peer's read, the viewer's remind
 //! setting, an edit) drops the kept view, so that it is read again.
 
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::Arc};
+
+use futures_util::{Stream, StreamExt};
 
 use super::{service, types::ConversationView};
 use crate::{
@@ -39,6 +41,33 @@ struct Kept {
     counts_unread: bool,
 }
 
+/// `conversationUpdated` over the viewer's live feed: for each event that
+/// changes one of their conversations, the conversation after it (events
+/// are taken one at a time, in the feed's order).
+pub fn follow<S>(
+    state: &AppState,
+    viewer: &str,
+    feed: S,
+) -> impl Stream<Item = AppResult<ConversationView>> + Send + 'static
+where
+    S: Stream<Item = AppResult<Arc<Event>>> + Send + Unpin + 'static,
+{
+    let live = LiveConversations::new(state, viewer);
+    futures_util::stream::unfold((feed, live), |(mut feed, mut live)| async move {
+        loop {
+            let item = match feed.next().await? {
+                Err(err) => Err(err),
+                Ok(event) => match live.apply(&event).await {
+                    Ok(None) => continue,
+                    Ok(Some(view)) => Ok(view),
+                    Err(err) => Err(err),
+                },
+            };
+            return Some((item, (feed, live)));
+        }
+    })
+}
+
 /// One `conversationUpdated` stream's views of the viewer's conversations.
 pub struct LiveConversations {
     state: AppState,
@@ -63,15 +92,15 @@ impl LiveConversations {
                 if view.addressed_to(&self.viewer) =>
             {
                 let revoked = matches!(event, Event::MessageRevoked(_));
-                let mine = view.for_viewer(&self.viewer);
-                if is_server_made(mine.msg_type) {
+                let conversation_id = view.conversation_id_of(&self.viewer);
+                if is_server_made(view.msg_type) {
                     // Tips and notices tell of a change (a rename, a join)
                     // whose own event may come after them: read it all again.
-                    self.kept.remove(&mine.conversation_id);
-                } else if let Some(moved) = self.move_on(&mine, revoked).await? {
+                    self.kept.remove(&conversation_id);
+                } else if let Some(moved) = self.move_on(&conversation_id, view, revoked).await? {
                     return Ok(Some(moved));
                 }
-                self.read(&mine.conversation_id).await
+                self.read(&conversation_id).await
             }
             Event::ConversationChanged {
                 user,
@@ -82,8 +111,7 @@ impl LiveConversations {
             }
             Event::MessageModified(view) if view.addressed_to(&self.viewer) => {
                 // An edit may change the last message; the next event reads it again.
-                self.kept
-                    .remove(&view.for_viewer(&self.viewer).conversation_id);
+                self.kept.remove(&view.conversation_id_of(&self.viewer));
                 Ok(None)
             }
             Event::Membership { user, group_id, .. } if *user == self.viewer => {
@@ -109,14 +137,16 @@ impl LiveConversations {
         }
     }
 
-    /// Move a kept view on by the viewer's view of a message; `None` when
-    /// the conversation is not kept (or the message is older than the view).
+    /// Move the kept view of `conversation_id` on by a message (as its
+    /// sender sees it: what a last message shows is the same from every
+    /// side); `None` when the conversation is not kept.
     async fn move_on(
         &mut self,
+        conversation_id: &str,
         message: &MessageView,
         revoked: bool,
     ) -> AppResult<Option<ConversationView>> {
-        let Some(kept) = self.kept.get_mut(&message.conversation_id) else {
+        let Some(kept) = self.kept.get_mut(conversation_id) else {
             return Ok(None);
         };
         if revoked {

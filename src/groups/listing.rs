@@ -10,7 +10,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use super::{
     queries::{joined_by, load_group, member_of},
     types::{GroupType, GroupView},
-    views::{build, views_for, GroupSet},
+    views::{build, view_of_row, GroupSet},
 };
 use crate::{
     error::{AppError, AppResult},
@@ -54,18 +54,10 @@ pub async fn get_group_profile(
     viewer: &str,
     group_id: &str,
 ) -> AppResult<GroupView> {
-    let row = load_group(&state.db, group_id).await?;
-    if !GroupType::from(row.group_type).searchable()
-        && member_of(&state.db, group_id, viewer).await?.is_none()
-    {
-        return Err(AppError::NotGroupMember(
-            "you are not a member of this group".into(),
-        ));
-    }
-    views_for(state, viewer, vec![row])
-        .await?
-        .pop()
-        .ok_or_else(|| AppError::internal("no view of a loaded group"))
+    visible_group(state, viewer, group_id, || {
+        AppError::NotGroupMember("you are not a member of this group".into())
+    })
+    .await
 }
 
 /// Find a group by ID (public fields; work groups are not searchable).
@@ -74,16 +66,25 @@ pub async fn search_group_by_id(
     viewer: &str,
     group_id: &str,
 ) -> AppResult<GroupView> {
+    visible_group(state, viewer, group_id, || {
+        AppError::GroupNotFound(format!("no such group: {group_id}"))
+    })
+    .await
+}
+
+/// The group's view when `viewer` may see it (a searchable type, or a
+/// member), else the error `hidden` makes.
+async fn visible_group(
+    state: &AppState,
+    viewer: &str,
+    group_id: &str,
+    hidden: impl FnOnce() -> AppError,
+) -> AppResult<GroupView> {
     let row = load_group(&state.db, group_id).await?;
     if !GroupType::from(row.group_type).searchable()
         && member_of(&state.db, group_id, viewer).await?.is_none()
     {
-        return Err(AppError::GroupNotFound(format!(
-            "no such group: {group_id}"
-        )));
+        return Err(hidden());
     }
-    views_for(state, viewer, vec![row])
-        .await?
-        .pop()
-        .ok_or_else(|| AppError::internal("no view of a loaded group"))
+    view_of_row(state, viewer, row).await
 }

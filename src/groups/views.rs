@@ -216,7 +216,15 @@ pub async fn views_for(
 
 /// One group as `viewer` sees it.
 pub async fn view_for(state: &AppState, viewer: &str, group_id: &str) -> AppResult<GroupView> {
-    let row = load_group(&state.db, group_id).await?;
+    view_of_row(state, viewer, load_group(&state.db, group_id).await?).await
+}
+
+/// The view of a loaded group row for `viewer`.
+pub async fn view_of_row(
+    state: &AppState,
+    viewer: &str,
+    row: groups::Model,
+) -> AppResult<GroupView> {
     views_for(state, viewer, vec![row])
         .await?
         .pop()

@@ -12,7 +12,7 @@ use super::{
     view::{LastMessage, MessagePage, MessageView},
 };
 use crate::{
-    conversations::{live::LiveConversations, service as conversations, types::PeerRead},
+    conversations::{live, service as conversations, types::PeerRead},
     error::AppError,
     events::Event,
     graphql::context::ContextExt,
@@ -281,26 +281,6 @@ impl MessagesSubscription {
         impl Stream<Item = async_graphql::Result<crate::conversations::types::ConversationView>>,
     > {
         let (feed, viewer) = feed(ctx).await?;
-        // Items are taken one at a time, so the lock is never contended; it
-        // only lets each item's future borrow the stream's views.
-        let live = Arc::new(tokio::sync::Mutex::new(LiveConversations::new(
-            ctx.state()?,
-            &viewer,
-        )));
-        Ok(feed.filter_map(move |event| {
-            let live = live.clone();
-            async move {
-                match event {
-                    Err(err) => Some(Err(err.into())),
-                    Ok(event) => live
-                        .lock()
-                        .await
-                        .apply(&event)
-                        .await
-                        .transpose()
-                        .map(|r| r.map_err(Into::into)),
-                }
-            }
-        }))
+        Ok(live::follow(ctx.state()?, &viewer, feed).map(|item| item.map_err(Into::into)))
     }
 }

@@ -80,7 +80,7 @@ impl MessageReactionsUpdate {
             return None;
         }
         Some(Self {
-            conversation_id: view.for_viewer(viewer).conversation_id,
+            conversation_id: view.conversation_id_of(viewer),
             message_id: view.id.clone(),
             reactions: view.reactions.clone(),
         })

@@ -148,13 +148,18 @@ impl MessageView {
         } else {
             MessageFlow::In
         };
-        view.conversation_id =
-            conversation_id_for(self.conversation_type, &self.from, &self.to, viewer);
+        view.conversation_id = self.conversation_id_of(viewer);
         if view.flow == MessageFlow::In {
             // The idempotency key is the sender's business.
             view.client_msg_id = None;
         }
         view
+    }
+
+    /// The conversation ID of this message from `viewer`'s side (what
+    /// [`Self::for_viewer`] sets), without copying the message.
+    pub fn conversation_id_of(&self, viewer: &str) -> String {
+        conversation_id_for(self.conversation_type, &self.from, &self.to, viewer)
     }
 
     /// Whether `viewer` takes part in this message's conversation by its

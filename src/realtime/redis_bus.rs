@@ -78,8 +78,7 @@ struct Shared<E> {
     stats: Arc<BusStats>,
 }
 
-/// Counters of a Redis bus (read by `/metrics` when it renders; the bus
-/// itself knows nothing of metrics).
+/// Counters of a Redis bus (read by `/metrics` when it renders).
 #[derive(Default, Debug)]
 pub struct BusStats {
     /// Events published to Redis.
@@ -90,61 +89,6 @@ pub struct BusStats {
     pub publish_failures: AtomicU64,
     /// Resyncs announced (reconnects and control gaps).
     pub resyncs: AtomicU64,
-    /// Publish-to-receipt time of the events received from other instances.
-    pub lag: LagHistogram,
-}
-
-/// Upper bounds, in microseconds, of the [`LagHistogram`] buckets (0.1 ms to
-/// 10 s, the buckets of the other latency metrics).
-pub const LAG_BOUNDS_MICROS: [u64; 16] = [
-    100, 250, 500, 1_000, 2_000, 5_000, 10_000, 25_000, 50_000, 100_000, 250_000, 500_000,
-    1_000_000, 2_500_000, 5_000_000, 10_000_000,
-];
-
-/// A fixed-bucket histogram of bus lags: one relaxed atomic add per event.
-#[derive(Default, Debug)]
-pub struct LagHistogram {
-    /// Per bucket of [`LAG_BOUNDS_MICROS`] (not cumulative), then one for
-    /// everything above the last bound.
-    buckets: [AtomicU64; LAG_BOUNDS_MICROS.len() + 1],
-    sum_micros: AtomicU64,
-}
-
-/// A [`LagHistogram`] read at one moment.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LagSnapshot {
-    /// Cumulative counts: `cumulative[i]` lags were at most
-    /// `LAG_BOUNDS_MICROS[i]`; the last entry is the total count.
-    pub cumulative: Vec<u64>,
-    /// Sum of every lag, in microseconds.
-    pub sum_micros: u64,
-}
-
-impl LagHistogram {
-    /// Count one lag.
-    pub fn record(&self, lag: Duration) {
-        let micros = u64::try_from(lag.as_micros()).unwrap_or(u64::MAX);
-        let bucket = LAG_BOUNDS_MICROS.partition_point(|bound| *bound < micros);
-        self.buckets[bucket].fetch_add(1, Ordering::Relaxed);
-        self.sum_micros.fetch_add(micros, Ordering::Relaxed);
-    }
-
-    /// The counts so far.
-    pub fn snapshot(&self) -> LagSnapshot {
-        let mut total = 0;
-        let cumulative = self
-            .buckets
-            .iter()
-            .map(|bucket| {
-                total += bucket.load(Ordering::Relaxed);
-                total
-            })
-            .collect();
-        LagSnapshot {
-            cumulative,
-            sum_micros: self.sum_micros.load(Ordering::Relaxed),
-        }
-    }
 }
 
 /// Settings of the request connections (publisher, presence): the redis
@@ -536,10 +480,10 @@ impl Session {
         }
         let (event, sent_at) = (envelope.e, envelope.t);
         shared.stats.received.fetch_add(1, Ordering::Relaxed);
-        shared
-            .stats
-            .lag
-            .record(Duration::from_micros(now_micros().saturating_sub(sent_at)));
+        // Recorded through the `metrics` facade (the crate, not this
+        // program's `metrics` module), which `/metrics` renders.
+        metrics::histogram!("imgql_bus_lag_seconds")
+            .record(Duration::from_micros(now_micros().saturating_sub(sent_at)).as_secs_f64());
         if *topic == Topic::Control {
             let last = self.control_seen.entry(envelope.o).or_insert(0);
             if envelope.n <= *last {
@@ -561,25 +505,6 @@ impl Session {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn lags_fall_in_their_buckets_and_count_cumulatively() {
-        let lag = LagHistogram::default();
-        for micros in [50, 100, 101, 3_000, 20_000_000] {
-            lag.record(Duration::from_micros(micros));
-        }
-        let snapshot = lag.snapshot();
-        assert_eq!(snapshot.cumulative.len(), LAG_BOUNDS_MICROS.len() + 1);
-        // 50 and 100 are at most 0.1 ms; 101 at most 0.25 ms; 3 ms at most 5 ms.
-        assert_eq!(&snapshot.cumulative[..6], &[2, 3, 3, 3, 3, 4]);
-        assert_eq!(snapshot.cumulative[LAG_BOUNDS_MICROS.len() - 1], 4);
-        assert_eq!(
-            snapshot.cumulative.last(),
-            Some(&5),
-            "20 s is above every bound"
-        );
-        assert_eq!(snapshot.sum_micros, 50 + 100 + 101 + 3_000 + 20_000_000);
-    }
 
     #[test]
     fn a_hand_made_envelope_reads_back() {
