@@ -90,6 +90,43 @@ impl AppError {
         }
     }
 
+    /// A copy for another receiver of the same failure (a shared live feed
+    /// ends every subscription of a socket with it): the same code and
+    /// message; a cause becomes its text.
+    pub fn duplicate(&self) -> Self {
+        let text = |cause: &Cause| -> Cause { Chain(&**cause).to_string().into() };
+        match self {
+            Self::BadUserInput(m) => Self::BadUserInput(m.clone()),
+            Self::Unauthenticated(m) => Self::Unauthenticated(m.clone()),
+            Self::Forbidden(m) => Self::Forbidden(m.clone()),
+            Self::Blocked(m) => Self::Blocked(m.clone()),
+            Self::Muted(m) => Self::Muted(m.clone()),
+            Self::NotFound(m) => Self::NotFound(m.clone()),
+            Self::GroupNotFound(m) => Self::GroupNotFound(m.clone()),
+            Self::NotGroupMember(m) => Self::NotGroupMember(m.clone()),
+            Self::Conflict(m) => Self::Conflict(m.clone()),
+            Self::GroupIdTaken(m) => Self::GroupIdTaken(m.clone()),
+            Self::AlreadyMember(m) => Self::AlreadyMember(m.clone()),
+            Self::GroupFull(m) => Self::GroupFull(m.clone()),
+            Self::OwnerCannotQuit(m) => Self::OwnerCannotQuit(m.clone()),
+            Self::RevokeTimeLimit { message, group } => Self::RevokeTimeLimit {
+                message: message.clone(),
+                group: *group,
+            },
+            Self::PayloadTooLarge(m) => Self::PayloadTooLarge(m.clone()),
+            Self::RateLimited {
+                message,
+                retry_after_ms,
+            } => Self::RateLimited {
+                message: message.clone(),
+                retry_after_ms: *retry_after_ms,
+            },
+            Self::Lagged => Self::Lagged,
+            Self::Unavailable(cause) => Self::Unavailable(text(cause)),
+            Self::Internal(cause) => Self::Internal(text(cause)),
+        }
+    }
+
     /// The cause of an `INTERNAL` or `UNAVAILABLE` error.
     pub fn cause(&self) -> Option<&Cause> {
         match self {

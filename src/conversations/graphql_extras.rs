@@ -10,7 +10,8 @@ use super::{
     typing, unread,
 };
 use crate::{
-    events::Event, graphql::context::ContextExt, messages::feed::viewer_feed,
+    events::Event,
+    graphql::context::{live_feed, ContextExt},
     realtime::stream::select_events,
 };
 
@@ -83,7 +84,8 @@ impl ConversationsExtraSubscription {
         ctx: &Context<'_>,
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<i64>>> {
         let viewer = ctx.viewer()?;
-        let totals = unread::total_unread_stream(ctx.state()?, &viewer.user_id).await?;
+        let (feed, _) = live_feed(ctx).await?;
+        let totals = unread::total_unread_stream(ctx.state()?, &viewer.user_id, feed).await?;
         Ok(totals.map(|item| item.map_err(Into::into)))
     }
 
@@ -96,8 +98,7 @@ impl ConversationsExtraSubscription {
         ctx: &Context<'_>,
         #[graphql(name = "conversationID")] conversation_id: Option<String>,
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<TypingStatus>>> {
-        let viewer = ctx.viewer()?.user_id.clone();
-        let feed = viewer_feed(ctx.state()?, &viewer, &[]).await?;
+        let (feed, viewer) = live_feed(ctx).await?;
         Ok(select_events(feed, move |event| match event {
             Event::Typing(typing) => typing.for_viewer(&viewer).filter(|status| {
                 conversation_id

@@ -16,7 +16,7 @@ use crate::{
     error::{AppError, AppResult},
     events::Event,
     groups::hooks as groups,
-    messages::{conversation_id::ConversationId, feed::viewer_feed},
+    messages::conversation_id::ConversationId,
     state::AppState,
 };
 
@@ -74,12 +74,14 @@ struct Totals {
 }
 
 /// The viewer's total now, then each time it changes (coalesced).
+///
+/// `feed` is the viewer's live feed, listening already, so that a change
+/// between the first total and the stream is not missed.
 pub async fn total_unread_stream(
     state: &AppState,
     viewer: &str,
+    feed: BoxStream<'static, AppResult<Arc<Event>>>,
 ) -> AppResult<BoxStream<'static, AppResult<i64>>> {
-    // Listen first, so a change between the first total and the stream is not missed.
-    let feed = viewer_feed(state, viewer, &[]).await?;
     let totals = Totals {
         feed,
         state: state.clone(),

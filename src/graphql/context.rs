@@ -1,12 +1,33 @@
-//! What resolvers read from the context: the state and the viewer.
+//! What resolvers read from the context: the state, the viewer and the
+//! viewer's live feed.
+
+use std::sync::Arc;
 
 use async_graphql::Context;
+use futures_util::stream::BoxStream;
 
 use crate::{
     auth::Viewer,
     error::{AppError, AppResult},
+    events::Event,
+    messages::{feed::viewer_feed, socket_feed::SocketFeed},
     state::AppState,
 };
+
+/// A viewer's live events (see [`crate::messages::feed`]).
+pub type LiveFeed = BoxStream<'static, AppResult<Arc<Event>>>;
+
+/// The viewer's live feed and user ID: on a WebSocket, a branch of the one
+/// feed the socket's subscriptions share; elsewhere a feed of its own.
+pub async fn live_feed(ctx: &Context<'_>) -> AppResult<(LiveFeed, String)> {
+    let viewer = ctx.viewer()?.user_id.clone();
+    let state = ctx.state()?;
+    let feed = match ctx.data_opt::<SocketFeed>() {
+        Some(shared) => shared.branch(state, &viewer).await?,
+        None => viewer_feed(state, &viewer, &[]).await?,
+    };
+    Ok((feed, viewer))
+}
 
 /// How the request authenticated, put in the request (or socket) data.
 #[derive(Debug, Clone)]

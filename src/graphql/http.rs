@@ -415,6 +415,7 @@ async fn on_connection_init(
     data.insert(crate::users::status::connect(app, &viewer.user_id).await);
     data.insert(Auth::Viewer(viewer));
     data.insert(client);
+    data.insert(crate::messages::socket_feed::SocketFeed::default());
     Ok(Session::new(data)
         .expiring_at(expiry)
         .ending_when(async move {

@@ -15,8 +15,11 @@ use super::{
     views,
 };
 use crate::{
-    events::Event, graphql::context::ContextExt, groups::types::MessageRemindType,
-    messages::feed::viewer_feed, messages::view::LastMessage, users::types::CustomFieldInput,
+    events::Event,
+    graphql::context::{live_feed, ContextExt},
+    groups::types::MessageRemindType,
+    messages::view::LastMessage,
+    users::types::CustomFieldInput,
 };
 
 // Built for one viewer, a group carries its viewer part; built once for
@@ -428,9 +431,8 @@ impl GroupsSubscription {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<GroupView>>> {
-        let viewer = ctx.viewer()?.user_id.clone();
+        let (feed, viewer) = live_feed(ctx).await?;
         let state = ctx.state()?.clone();
-        let feed = viewer_feed(&state, &viewer, &[]).await?;
         Ok(feed.filter_map(move |event| {
             let state = state.clone();
             let viewer = viewer.clone();

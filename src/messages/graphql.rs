@@ -15,7 +15,7 @@ use crate::{
     conversations::{live, service as conversations, types::PeerRead},
     error::AppError,
     events::Event,
-    graphql::context::ContextExt,
+    graphql::context::{live_feed, ContextExt},
     groups::receipts::{read_receipt_info, ReadReceiptInfo},
     messages::{conversation_id::ConversationId, feed::viewer_feed, replay::Resume},
     realtime::stream::select_events,
@@ -183,7 +183,7 @@ pub struct MessagesSubscription;
 type Feed = BoxStream<'static, Result<Arc<Event>, AppError>>;
 
 async fn feed(ctx: &Context<'_>) -> async_graphql::Result<(Feed, String)> {
-    feed_since(ctx, &[]).await
+    Ok(live_feed(ctx).await?)
 }
 
 async fn feed_since(ctx: &Context<'_>, since: &[Resume]) -> async_graphql::Result<(Feed, String)> {
@@ -222,7 +222,12 @@ impl MessagesSubscription {
                 .into_iter()
                 .map(|s| (s.conversation_id, s.sequence)),
         )?;
-        let (feed, viewer) = feed_since(ctx, &since).await?;
+        // A resume replays for this subscription alone: it gets a feed of its own.
+        let (feed, viewer) = if since.is_empty() {
+            feed(ctx).await?
+        } else {
+            feed_since(ctx, &since).await?
+        };
         Ok(select_events(feed, move |event| match event {
             Event::Message(view) if view.addressed_to(&viewer) => {
                 let mine = view.for_viewer(&viewer);

@@ -11,7 +11,8 @@ use super::{
     view::{MessageReaction, MessageView},
 };
 use crate::{
-    events::Event, graphql::context::ContextExt, messages::feed::viewer_feed,
+    events::Event,
+    graphql::context::{live_feed, ContextExt},
     realtime::stream::select_events,
 };
 
@@ -150,8 +151,7 @@ impl MessagesExtraSubscription {
         ctx: &Context<'_>,
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<MessageReactionsUpdate>>>
     {
-        let viewer = ctx.viewer()?.user_id.clone();
-        let feed = viewer_feed(ctx.state()?, &viewer, &[]).await?;
+        let (feed, viewer) = live_feed(ctx).await?;
         Ok(select_events(feed, move |event| match event {
             Event::ReactionsUpdated(view) => MessageReactionsUpdate::for_viewer(view, &viewer),
             _ => None,
@@ -164,8 +164,7 @@ impl MessagesExtraSubscription {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<MessageView>>> {
-        let viewer = ctx.viewer()?.user_id.clone();
-        let feed = viewer_feed(ctx.state()?, &viewer, &[]).await?;
+        let (feed, viewer) = live_feed(ctx).await?;
         Ok(select_events(feed, move |event| match event {
             Event::MessageModified(view) if view.addressed_to(&viewer) => {
                 Some(view.for_viewer(&viewer))

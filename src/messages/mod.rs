@@ -20,6 +20,7 @@ pub mod replies;
 pub mod revoke;
 pub mod send;
 pub mod service;
+pub mod socket_feed;
 pub mod store;
 pub mod targets;
 pub mod types;

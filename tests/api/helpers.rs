@@ -85,15 +85,22 @@ impl TestApp {
     /// concurrently, and a message sent before it may be counted as already
     /// there. Panics after ten seconds.
     pub async fn until_feeds(&self, token: &str, count: usize) {
-        let user = self.state.keys.verify(token).expect("a valid token").sub;
-        let topic = imgql::realtime::Topic::User(user.clone());
         for _ in 0..2000 {
-            if self.state.bus.listeners(&topic) >= count {
+            if self.feeds_of(token) >= count {
                 return;
             }
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
-        panic!("{user} never had {count} live feeds");
+        panic!("never {count} live feeds, {} now", self.feeds_of(token));
+    }
+
+    /// How many live feeds of the user of `token` listen now (one per
+    /// socket with feed subscriptions, plus each `profileUpdated`).
+    pub fn feeds_of(&self, token: &str) -> usize {
+        let user = self.state.keys.verify(token).expect("a valid token").sub;
+        self.state
+            .bus
+            .listeners(&imgql::realtime::Topic::User(user))
     }
 
     /// The full HTTP URL of `path` on this server.
@@ -385,6 +392,11 @@ impl WsClient {
             .send(Message::Text(value.to_string().into()))
             .await
             .expect("ws send");
+    }
+
+    /// Stop the subscription `id`.
+    pub async fn complete(&mut self, id: &str) {
+        self.send(json!({ "id": id, "type": "complete" })).await;
     }
 
     /// Start a subscription with id `id`.

@@ -26,6 +26,7 @@ mod resume;
 mod rules;
 mod schema_drift;
 mod sessions;
+mod shared_feed;
 mod slow_clients;
 mod statements;
 mod websocket;
