@@ -26,9 +26,11 @@ use serde::Serialize;
 use serde_json::Value;
 use tokio::time::{self, Instant, Interval, MissedTickBehavior, Sleep};
 use tokio_stream::StreamMap;
+use tokio_util::sync::WaitForCancellationFutureOwned;
 
 use super::{
     protocol::{self, ClientMessage, Close, ServerKind, NO_PAYLOAD},
+    woken::WhenWoken,
     InitRejection, Session, SessionEnd, WsConfig,
 };
 
@@ -171,13 +173,13 @@ struct Connection<Q, M, S, F, Fut> {
     /// Set by the ack: the data every operation of this socket runs with.
     session: Option<Arc<Data>>,
     /// Set by the ack: resolves when the session must end (4403).
-    session_end: Option<SessionEnd>,
+    session_end: Option<WhenWoken<SessionEnd>>,
     /// Running operations by client id.
     operations: StreamMap<String, BoxStream<'static, OperationEvent>>,
     /// When the client last sent us any frame.
     last_seen: Instant,
-    /// Cancelled when the server stops.
-    shutdown: tokio_util::sync::CancellationToken,
+    /// Resolves when the server stops.
+    shutdown: WhenWoken<Pin<Box<WaitForCancellationFutureOwned>>>,
 }
 
 impl<Q, M, S, F, Fut> Connection<Q, M, S, F, Fut>
@@ -219,7 +221,7 @@ where
             session_end: None,
             operations: StreamMap::new(),
             last_seen: Instant::now(),
-            shutdown: config.shutdown.token(),
+            shutdown: WhenWoken::new(Box::pin(config.shutdown.token().cancelled_owned())),
         }
     }
 
@@ -252,7 +254,7 @@ where
                 self.on_init_done(socket, result).await
             }
             () = &mut self.init_deadline, if !acked => Err(Exit::Close(Close::init_timeout())),
-            () = self.shutdown.cancelled() => Err(Exit::Close(Close::server_stopping())),
+            () = &mut self.shutdown => Err(Exit::Close(Close::server_stopping())),
             reason = poll_optional(&mut self.session_end) => {
                 tracing::debug!(reason, "graphql ws: session ended");
                 Err(Exit::Close(Close::forbidden(&reason)))
@@ -355,7 +357,7 @@ where
             Ok(session) => {
                 tracing::debug!("graphql ws: connection_ack");
                 self.session = Some(Arc::new(session.data));
-                self.session_end = session.end;
+                self.session_end = session.end.map(WhenWoken::new);
                 self.writer
                     .send(socket, ServerKind::ConnectionAck, None, NO_PAYLOAD)
                     .await?;

@@ -31,6 +31,7 @@
 
 mod connection;
 pub mod protocol;
+mod woken;
 
 use std::{
     future::Future,
