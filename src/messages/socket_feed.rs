@@ -13,7 +13,7 @@
 //! catches up from the database later) instead of buffering for it.
 
 use std::{
-    collections::{HashMap, VecDeque},
+    collections::VecDeque,
     pin::Pin,
     sync::{Arc, Mutex, MutexGuard, Weak},
     task::{Context, Poll, Waker},
@@ -72,7 +72,8 @@ impl SocketFeed {
 struct Hub<T> {
     /// `None` once the feed has ended.
     source: Option<Source<T>>,
-    branches: HashMap<u64, Queue<T>>,
+    /// A handful per socket: a list beats hashing.
+    branches: Vec<Queue<T>>,
     next_id: u64,
 }
 
@@ -80,24 +81,37 @@ impl<T> Hub<T> {
     fn new(source: Source<T>) -> Arc<Mutex<Self>> {
         Arc::new(Mutex::new(Self {
             source: Some(source),
-            branches: HashMap::new(),
+            branches: Vec::new(),
             next_id: 0,
         }))
     }
 }
 
 struct Queue<T> {
+    /// The branch it belongs to.
+    id: u64,
     items: VecDeque<Item<T>>,
     /// Set while the branch waits for an item.
     waker: Option<Waker>,
 }
 
 /// Wake every waiting branch.
-fn wake_all<T>(branches: &mut HashMap<u64, Queue<T>>) {
-    for queue in branches.values_mut() {
+fn wake_all<T>(branches: &mut [Queue<T>]) {
+    for queue in branches {
         if let Some(waker) = queue.waker.take() {
             waker.wake();
         }
+    }
+}
+
+/// Remember that `queue`'s branch waits, woken by `cx`.
+fn set_waker<T>(queue: &mut Queue<T>, cx: &Context<'_>) {
+    if !queue
+        .waker
+        .as_ref()
+        .is_some_and(|w| w.will_wake(cx.waker()))
+    {
+        queue.waker = Some(cx.waker().clone());
     }
 }
 
@@ -120,13 +134,11 @@ impl<T> Branch<T> {
         guard.source.as_ref()?;
         let id = guard.next_id;
         guard.next_id += 1;
-        guard.branches.insert(
+        guard.branches.push(Queue {
             id,
-            Queue {
-                items: VecDeque::new(),
-                waker: None,
-            },
-        );
+            items: VecDeque::new(),
+            waker: None,
+        });
         Some(Self {
             id,
             hub: Arc::clone(hub),
@@ -143,13 +155,12 @@ impl<T: Clone> Stream for Branch<T> {
         let Hub {
             source, branches, ..
         } = &mut *guard;
+        let Some(own) = branches.iter().position(|queue| queue.id == id) else {
+            return Poll::Ready(None);
+        };
         loop {
-            let Some(own) = branches.get_mut(&id) else {
-                return Poll::Ready(None);
-            };
-            if let Some(item) = own.items.pop_front() {
-                let was_full = own.items.len() + 1 == QUEUE;
-                if was_full {
+            if let Some(item) = branches[own].items.pop_front() {
+                if branches[own].items.len() + 1 == QUEUE {
                     // The feed may have waited for this branch.
                     wake_all(branches);
                 }
@@ -158,8 +169,18 @@ impl<T: Clone> Stream for Branch<T> {
             let Some(feed) = source.as_mut() else {
                 return Poll::Ready(None);
             };
-            if branches.values().any(|queue| queue.items.len() >= QUEUE) {
-                set_waker(branches, id, cx);
+            if branches.len() == 1 {
+                // Alone (most sockets): the feed's items go straight out.
+                let polled = feed.poll_next_unpin(cx);
+                match &polled {
+                    Poll::Ready(None) => *source = None,
+                    Poll::Pending => set_waker(&mut branches[own], cx),
+                    Poll::Ready(Some(_)) => {}
+                }
+                return polled;
+            }
+            if branches.iter().any(|queue| queue.items.len() >= QUEUE) {
+                set_waker(&mut branches[own], cx);
                 return Poll::Pending;
             }
             // The feed keeps the waker of the branch that polled it last;
@@ -167,9 +188,9 @@ impl<T: Clone> Stream for Branch<T> {
             match feed.poll_next_unpin(cx) {
                 Poll::Ready(Some(item)) => {
                     let item = item.map_err(Arc::new);
-                    for (other, queue) in branches.iter_mut() {
+                    for queue in branches.iter_mut() {
                         queue.items.push_back(item.clone());
-                        if *other != id {
+                        if queue.id != id {
                             if let Some(waker) = queue.waker.take() {
                                 waker.wake();
                             }
@@ -182,7 +203,7 @@ impl<T: Clone> Stream for Branch<T> {
                     wake_all(branches);
                 }
                 Poll::Pending => {
-                    set_waker(branches, id, cx);
+                    set_waker(&mut branches[own], cx);
                     return Poll::Pending;
                 }
             }
@@ -190,16 +211,10 @@ impl<T: Clone> Stream for Branch<T> {
     }
 }
 
-fn set_waker<T>(branches: &mut HashMap<u64, Queue<T>>, id: u64, cx: &Context<'_>) {
-    if let Some(queue) = branches.get_mut(&id) {
-        queue.waker = Some(cx.waker().clone());
-    }
-}
-
 impl<T> Drop for Branch<T> {
     fn drop(&mut self) {
         let mut hub = lock(&self.hub);
-        hub.branches.remove(&self.id);
+        hub.branches.retain(|queue| queue.id != self.id);
         // The feed may hold this branch's waker: another branch must poll it
         // to be woken by it again.
         wake_all(&mut hub.branches);
