@@ -86,6 +86,10 @@ impl LiveConversations {
     }
 
     /// The conversation `event` changed for the viewer, if any.
+    ///
+    /// Its reads are boxed: the stream keeps this future inline for as long
+    /// as it is open, sized for its largest state, so inlined database reads
+    /// would make every idle `conversationUpdated` several KiB larger.
     pub async fn apply(&mut self, event: &Event) -> AppResult<Option<ConversationView>> {
         match event {
             Event::Message(view) | Event::MessageRevoked(view)
@@ -100,14 +104,14 @@ impl LiveConversations {
                 } else if let Some(moved) = self.move_on(&conversation_id, view, revoked).await? {
                     return Ok(Some(moved));
                 }
-                self.read(&conversation_id).await
+                Box::pin(self.read(&conversation_id)).await
             }
             Event::ConversationChanged {
                 user,
                 conversation_id,
             } if *user == self.viewer => {
                 self.kept.remove(conversation_id);
-                self.read(conversation_id).await
+                Box::pin(self.read(conversation_id)).await
             }
             Event::MessageModified(view) if view.addressed_to(&self.viewer) => {
                 // An edit may change the last message; the next event reads it again.
@@ -177,7 +181,7 @@ impl LiveConversations {
         let mut view = kept.view.clone();
         // The peer's profile from the read cache, which profile changes invalidate.
         if let Some(peer) = ConversationId::peer_of(&view.conversation_id) {
-            view.user_profile = users::find_user(&self.state, &peer)
+            view.user_profile = Box::pin(users::find_user(&self.state, &peer))
                 .await?
                 .map(|u| Profile::public(&u));
         }

@@ -22,9 +22,12 @@ pub type LiveFeed = BoxStream<'static, AppResult<Arc<Event>>>;
 pub async fn live_feed(ctx: &Context<'_>) -> AppResult<(LiveFeed, String)> {
     let viewer = ctx.viewer()?.user_id.clone();
     let state = ctx.state()?;
+    // Boxed: a subscription keeps the future that set it up for as long as
+    // it is open, sized for its largest state; inlined, the feed's start-up
+    // reads made every idle subscription about 4 KiB larger.
     let feed = match ctx.data_opt::<SocketFeed>() {
-        Some(shared) => shared.branch(state, &viewer).await?,
-        None => viewer_feed(state, &viewer, &[]).await?,
+        Some(shared) => Box::pin(shared.branch(state, &viewer)).await?,
+        None => Box::pin(viewer_feed(state, &viewer, &[])).await?,
     };
     Ok((feed, viewer))
 }

@@ -188,7 +188,8 @@ async fn feed(ctx: &Context<'_>) -> async_graphql::Result<(Feed, String)> {
 
 async fn feed_since(ctx: &Context<'_>, since: &[Resume]) -> async_graphql::Result<(Feed, String)> {
     let viewer = ctx.viewer()?.user_id.clone();
-    let feed = viewer_feed(ctx.state()?, &viewer, since).await?;
+    // Boxed, as in `live_feed`: the subscription keeps this future's size.
+    let feed = Box::pin(viewer_feed(ctx.state()?, &viewer, since)).await?;
     Ok((feed, viewer))
 }
 
