@@ -83,9 +83,8 @@ impl ConversationsExtraSubscription {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<i64>>> {
-        let viewer = ctx.viewer()?;
-        let (feed, _) = live_feed(ctx).await?;
-        let totals = unread::total_unread_stream(ctx.state()?, &viewer.user_id, feed).await?;
+        let (feed, viewer) = live_feed(ctx, &[]).await?;
+        let totals = unread::total_unread_stream(ctx.state()?, &viewer, feed).await?;
         Ok(totals.map(|item| item.map_err(Into::into)))
     }
 
@@ -98,7 +97,7 @@ impl ConversationsExtraSubscription {
         ctx: &Context<'_>,
         #[graphql(name = "conversationID")] conversation_id: Option<String>,
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<TypingStatus>>> {
-        let (feed, viewer) = live_feed(ctx).await?;
+        let (feed, viewer) = live_feed(ctx, &[]).await?;
         Ok(select_events(feed, move |event| match event {
             Event::Typing(typing) => typing.for_viewer(&viewer).filter(|status| {
                 conversation_id

@@ -10,7 +10,7 @@ use crate::{
     auth::Viewer,
     error::{AppError, AppResult},
     events::Event,
-    messages::{feed::viewer_feed, socket_feed::SocketFeed},
+    messages::{feed::viewer_feed, replay::Resume, socket_feed::SocketFeed},
     state::AppState,
 };
 
@@ -18,16 +18,17 @@ use crate::{
 pub type LiveFeed = BoxStream<'static, AppResult<Arc<Event>>>;
 
 /// The viewer's live feed and user ID: on a WebSocket, a branch of the one
-/// feed the socket's subscriptions share; elsewhere a feed of its own.
-pub async fn live_feed(ctx: &Context<'_>) -> AppResult<(LiveFeed, String)> {
+/// feed the socket's subscriptions share; elsewhere, or when resuming from
+/// `since` (a replay for one subscription alone), a feed of its own.
+pub async fn live_feed(ctx: &Context<'_>, since: &[Resume]) -> AppResult<(LiveFeed, String)> {
     let viewer = ctx.viewer()?.user_id.clone();
     let state = ctx.state()?;
     // Boxed: a subscription keeps the future that set it up for as long as
     // it is open, sized for its largest state; inlined, the feed's start-up
     // reads made every idle subscription about 4 KiB larger.
     let feed = match ctx.data_opt::<SocketFeed>() {
-        Some(shared) => Box::pin(shared.branch(state, &viewer)).await?,
-        None => Box::pin(viewer_feed(state, &viewer, &[])).await?,
+        Some(shared) if since.is_empty() => Box::pin(shared.branch(state, &viewer)).await?,
+        _ => Box::pin(viewer_feed(state, &viewer, since)).await?,
     };
     Ok((feed, viewer))
 }

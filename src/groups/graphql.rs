@@ -431,7 +431,7 @@ impl GroupsSubscription {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<GroupView>>> {
-        let (feed, viewer) = live_feed(ctx).await?;
+        let (feed, viewer) = live_feed(ctx, &[]).await?;
         let state = ctx.state()?.clone();
         Ok(feed.filter_map(move |event| {
             let state = state.clone();

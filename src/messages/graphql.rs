@@ -1,9 +1,7 @@
 //! GraphQL adapters of messages, and the live message events.
 
-use std::sync::Arc;
-
 use async_graphql::{ComplexObject, Context, InputObject, Object, Subscription, ID};
-use futures_util::{stream::BoxStream, Stream, StreamExt};
+use futures_util::{Stream, StreamExt};
 
 use super::{
     input::CreateMessageInput,
@@ -17,7 +15,7 @@ use crate::{
     events::Event,
     graphql::context::{live_feed, ContextExt},
     groups::receipts::{read_receipt_info, ReadReceiptInfo},
-    messages::{conversation_id::ConversationId, feed::viewer_feed, replay::Resume},
+    messages::conversation_id::ConversationId,
     realtime::stream::select_events,
 };
 
@@ -180,19 +178,6 @@ impl MessagesMutation {
 #[derive(Default)]
 pub struct MessagesSubscription;
 
-type Feed = BoxStream<'static, Result<Arc<Event>, AppError>>;
-
-async fn feed(ctx: &Context<'_>) -> async_graphql::Result<(Feed, String)> {
-    Ok(live_feed(ctx).await?)
-}
-
-async fn feed_since(ctx: &Context<'_>, since: &[Resume]) -> async_graphql::Result<(Feed, String)> {
-    let viewer = ctx.viewer()?.user_id.clone();
-    // Boxed, as in `live_feed`: the subscription keeps this future's size.
-    let feed = Box::pin(viewer_feed(ctx.state()?, &viewer, since)).await?;
-    Ok((feed, viewer))
-}
-
 /// Where a resuming client stands in one conversation.
 #[derive(InputObject, Clone, Debug)]
 pub struct ConversationSequenceInput {
@@ -223,12 +208,7 @@ impl MessagesSubscription {
                 .into_iter()
                 .map(|s| (s.conversation_id, s.sequence)),
         )?;
-        // A resume replays for this subscription alone: it gets a feed of its own.
-        let (feed, viewer) = if since.is_empty() {
-            feed(ctx).await?
-        } else {
-            feed_since(ctx, &since).await?
-        };
+        let (feed, viewer) = live_feed(ctx, &since).await?;
         Ok(select_events(feed, move |event| match event {
             Event::Message(view) if view.addressed_to(&viewer) => {
                 let mine = view.for_viewer(&viewer);
@@ -247,7 +227,7 @@ impl MessagesSubscription {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<MessageView>>> {
-        let (feed, viewer) = feed(ctx).await?;
+        let (feed, viewer) = live_feed(ctx, &[]).await?;
         Ok(select_events(feed, move |event| match event {
             Event::MessageRevoked(view) if view.addressed_to(&viewer) => {
                 Some(view.for_viewer(&viewer))
@@ -262,7 +242,7 @@ impl MessagesSubscription {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<PeerRead>>> {
-        let (feed, viewer) = feed(ctx).await?;
+        let (feed, viewer) = live_feed(ctx, &[]).await?;
         Ok(select_events(feed, move |event| match event {
             Event::PeerRead {
                 reader,
@@ -286,7 +266,7 @@ impl MessagesSubscription {
     ) -> async_graphql::Result<
         impl Stream<Item = async_graphql::Result<crate::conversations::types::ConversationView>>,
     > {
-        let (feed, viewer) = feed(ctx).await?;
+        let (feed, viewer) = live_feed(ctx, &[]).await?;
         Ok(live::follow(ctx.state()?, &viewer, feed).map(|item| item.map_err(Into::into)))
     }
 }

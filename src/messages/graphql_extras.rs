@@ -151,7 +151,7 @@ impl MessagesExtraSubscription {
         ctx: &Context<'_>,
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<MessageReactionsUpdate>>>
     {
-        let (feed, viewer) = live_feed(ctx).await?;
+        let (feed, viewer) = live_feed(ctx, &[]).await?;
         Ok(select_events(feed, move |event| match event {
             Event::ReactionsUpdated(view) => MessageReactionsUpdate::for_viewer(view, &viewer),
             _ => None,
@@ -164,7 +164,7 @@ impl MessagesExtraSubscription {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<MessageView>>> {
-        let (feed, viewer) = live_feed(ctx).await?;
+        let (feed, viewer) = live_feed(ctx, &[]).await?;
         Ok(select_events(feed, move |event| match event {
             Event::MessageModified(view) if view.addressed_to(&viewer) => {
                 Some(view.for_viewer(&viewer))

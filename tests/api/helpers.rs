@@ -85,13 +85,22 @@ impl TestApp {
     /// concurrently, and a message sent before it may be counted as already
     /// there. Panics after ten seconds.
     pub async fn until_feeds(&self, token: &str, count: usize) {
+        self.until_feeds_are(token, |n| n >= count).await;
+    }
+
+    /// Wait until the number of live feeds of `token`'s user satisfies
+    /// `wanted`; panics after ten seconds.
+    pub async fn until_feeds_are(&self, token: &str, wanted: impl Fn(usize) -> bool) {
         for _ in 0..2000 {
-            if self.feeds_of(token) >= count {
+            if wanted(self.feeds_of(token)) {
                 return;
             }
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
-        panic!("never {count} live feeds, {} now", self.feeds_of(token));
+        panic!(
+            "the live feeds never came right: {} now",
+            self.feeds_of(token)
+        );
     }
 
     /// How many live feeds of the user of `token` listen now (one per

@@ -3,8 +3,6 @@
 //! every event it selects, one ending leaves the others running, and the
 //! feed closes with the last of them.
 
-use std::time::Duration;
-
 use serde_json::{json, Value};
 
 use crate::helpers::{ok, seed_users, send_text, spawn_app, TestApp, WsClient};
@@ -18,13 +16,7 @@ const READS: &str = "subscription { messageReadByPeer { conversationID sequence 
 
 /// Wait until exactly `count` feeds of `token`'s user listen.
 async fn until_exactly(app: &TestApp, token: &str, count: usize) {
-    for _ in 0..2000 {
-        if app.feeds_of(token) == count {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    panic!("{} feeds, not {count}", app.feeds_of(token));
+    app.until_feeds_are(token, |n| n == count).await;
 }
 
 /// The next frames of `ws` until one of `id`, with the ids of those before it.
