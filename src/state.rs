@@ -26,9 +26,21 @@ use crate::{
     realtime::{BusStats, EventBus, LiveSettings, Presence},
 };
 
-/// Everything a request needs; cheap to clone, no globals.
+/// Everything a request needs, no globals. A handle: cloning it (once per
+/// request, several times per socket) copies one pointer, not the parts.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<SharedState>);
+
+impl std::ops::Deref for AppState {
+    type Target = SharedState;
+
+    fn deref(&self) -> &SharedState {
+        &self.0
+    }
+}
+
+/// The parts of [`AppState`], shared by every handle to it.
+pub struct SharedState {
     /// The database pool.
     pub db: DatabaseConnection,
     /// Validated configuration.
@@ -110,7 +122,7 @@ impl AppState {
             config.login_rate_per_address_per_minute,
             config.send_rate_per_second,
         ));
-        Ok(Self {
+        Ok(Self(Arc::new(SharedState {
             db,
             config: Arc::new(config),
             keys,
@@ -128,7 +140,7 @@ impl AppState {
             shutdown: Default::default(),
             bus_stats: live.stats,
             typing: Default::default(),
-        })
+        })))
     }
 
     /// Hold the write gate (SQLite only) for the duration of one write

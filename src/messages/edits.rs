@@ -211,28 +211,24 @@ pub async fn get_message_edit_history(
         .collect())
 }
 
-/// Fill `version` and `editTime` of the edited ones among `views`: one query.
-pub async fn attach_versions(state: &AppState, views: &mut [MessageView]) -> AppResult<()> {
-    if views.is_empty() {
-        return Ok(());
+/// Version and time of the latest edit of each edited message among `ids`,
+/// by message ID: one query.
+pub async fn versions_of(
+    state: &AppState,
+    ids: &[String],
+) -> AppResult<HashMap<String, (i64, i64)>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
     }
     let rows: Vec<(String, i64, i64)> = revisions::Entity::find()
         .select_only()
         .column(revisions::Column::MessageId)
         .column_as(revisions::Column::Version.max(), "version")
         .column_as(revisions::Column::EditTime.max(), "edit_time")
-        .filter(revisions::Column::MessageId.is_in(views.iter().map(|v| v.id.clone())))
+        .filter(revisions::Column::MessageId.is_in(ids.iter().cloned()))
         .group_by(revisions::Column::MessageId)
         .into_tuple()
         .all(&state.db)
         .await?;
-    let by_id: HashMap<String, (i64, i64)> =
-        rows.into_iter().map(|(id, v, t)| (id, (v, t))).collect();
-    for view in views.iter_mut() {
-        if let Some((version, edit_time)) = by_id.get(&view.id) {
-            view.version = *version;
-            view.edit_time = Some(*edit_time);
-        }
-    }
-    Ok(())
+    Ok(rows.into_iter().map(|(id, v, t)| (id, (v, t))).collect())
 }

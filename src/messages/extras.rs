@@ -2,13 +2,51 @@
 //! reactions, its version), loaded for a batch of views in
 //! a fixed number of queries whatever the batch's size.
 
-use super::{edits, reactions, replies, view::MessageView};
+use std::collections::HashMap;
+
+use super::{
+    edits, reactions, replies,
+    view::{MessageReaction, MessageReply, MessageView},
+};
 use crate::{error::AppResult, state::AppState};
 
-/// Fill the per-message features of `views`, as `viewer` sees them (called
-/// once per batch by the store).
-pub async fn attach(state: &AppState, viewer: &str, views: &mut [MessageView]) -> AppResult<()> {
-    replies::attach_replies(state, views).await?;
-    edits::attach_versions(state, views).await?;
-    reactions::attach_reactions(state, viewer, views).await
+/// The per-message features of a batch of messages, as one viewer sees them.
+pub struct Extras {
+    replies: HashMap<String, MessageReply>,
+    versions: HashMap<String, (i64, i64)>,
+    reactions: HashMap<String, Vec<MessageReaction>>,
+}
+
+impl Extras {
+    /// Load the features of the messages `ids` as `viewer` sees them (called
+    /// once per batch by the store). The three reads are independent and run
+    /// side by side on the pool: a page waits for the slowest, not the sum.
+    pub async fn load(state: &AppState, viewer: &str, ids: &[String]) -> AppResult<Self> {
+        let (replies, versions, reactions) = tokio::try_join!(
+            replies::replies_of(state, ids),
+            edits::versions_of(state, ids),
+            reactions::reactions_of(state, viewer, ids),
+        )?;
+        Ok(Self {
+            replies,
+            versions,
+            reactions,
+        })
+    }
+
+    /// Fill the views' quoted message, version and reactions.
+    pub fn apply(mut self, views: &mut [MessageView]) {
+        for view in views.iter_mut() {
+            if let Some(reply) = self.replies.remove(&view.id) {
+                view.reply_to = Some(reply);
+            }
+            if let Some((version, edit_time)) = self.versions.get(&view.id) {
+                view.version = *version;
+                view.edit_time = Some(*edit_time);
+            }
+            if let Some(list) = self.reactions.remove(&view.id) {
+                view.reactions = list;
+            }
+        }
+    }
 }

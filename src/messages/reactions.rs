@@ -313,19 +313,21 @@ struct ReactionRow {
     total: i64,
 }
 
-/// Fill `reactions` of `views` (as `viewer` sees them): two queries however
-/// many views, each reaction's first users picked by a window function.
-pub async fn attach_reactions(
+/// The reactions on each of `ids` as `viewer` sees them, by message ID: one
+/// query however many messages (each reaction's first users picked by a
+/// window function), and a second for the viewer's own when there are any.
+pub async fn reactions_of(
     state: &AppState,
     viewer: &str,
-    views: &mut [MessageView],
-) -> AppResult<()> {
-    if views.is_empty() {
-        return Ok(());
+    ids: &[String],
+) -> AppResult<HashMap<String, Vec<MessageReaction>>> {
+    let mut by_message: HashMap<String, Vec<MessageReaction>> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(by_message);
     }
     let backend = state.db.get_database_backend();
-    let ids: Vec<sea_orm::Value> = views.iter().map(|v| v.id.clone().into()).collect();
-    let placeholders: Vec<String> = (1..=ids.len())
+    let values: Vec<sea_orm::Value> = ids.iter().map(|id| id.clone().into()).collect();
+    let placeholders: Vec<String> = (1..=values.len())
         .map(|i| match backend {
             DbBackend::Postgres => format!("${i}"),
             _ => "?".to_owned(),
@@ -341,22 +343,21 @@ pub async fn attach_reactions(
          ) ranked WHERE rn <= {PARTIAL_USERS} ORDER BY first_id, id",
         placeholders.join(", ")
     );
-    let rows = ReactionRow::find_by_statement(Statement::from_sql_and_values(backend, sql, ids))
+    let rows = ReactionRow::find_by_statement(Statement::from_sql_and_values(backend, sql, values))
         .all(&state.db)
         .await?;
     if rows.is_empty() {
-        return Ok(());
+        return Ok(by_message);
     }
     let mine: Vec<(String, String)> = reactions::Entity::find()
         .select_only()
         .column(reactions::Column::MessageId)
         .column(reactions::Column::ReactionId)
         .filter(reactions::Column::UserId.eq(viewer))
-        .filter(reactions::Column::MessageId.is_in(views.iter().map(|v| v.id.clone())))
+        .filter(reactions::Column::MessageId.is_in(ids.iter().cloned()))
         .into_tuple()
         .all(&state.db)
         .await?;
-    let mut by_message: HashMap<String, Vec<MessageReaction>> = HashMap::new();
     for row in rows {
         let list = by_message.entry(row.message_id.clone()).or_default();
         match list.iter_mut().find(|r| r.reaction_id == row.reaction_id) {
@@ -373,10 +374,5 @@ pub async fn attach_reactions(
             }),
         }
     }
-    for view in views.iter_mut() {
-        if let Some(list) = by_message.remove(&view.id) {
-            view.reactions = list;
-        }
-    }
-    Ok(())
+    Ok(by_message)
 }

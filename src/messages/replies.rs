@@ -97,37 +97,25 @@ pub async fn record_reply<C: ConnectionTrait>(
     Ok(())
 }
 
-/// Fill `replyTo` of the views that quote a message: two queries whatever
-/// the number of views.
-pub async fn attach_replies(state: &AppState, views: &mut [MessageView]) -> AppResult<()> {
-    if views.is_empty() {
-        return Ok(());
-    }
-    let ids: Vec<String> = views.iter().map(|v| v.id.clone()).collect();
-    let mut by_id = replies_of(state, ids).await?;
-    for view in views.iter_mut() {
-        if let Some(reply) = by_id.remove(&view.id) {
-            view.reply_to = Some(reply);
-        }
-    }
-    Ok(())
-}
-
-/// What `message_id` quotes, if anything (as [`attach_replies`] shows it).
+/// What `message_id` quotes, if anything (as [`replies_of`] shows it).
 pub async fn reply_of(state: &AppState, message_id: &str) -> AppResult<Option<MessageReply>> {
-    Ok(replies_of(state, vec![message_id.to_owned()])
+    Ok(replies_of(state, &[message_id.to_owned()])
         .await?
         .remove(message_id))
 }
 
 /// The quoted messages of `ids` by quoting message, a revoked original
-/// shown as [`REVOKED_FOR_SHOW`].
-async fn replies_of(
+/// shown as [`REVOKED_FOR_SHOW`]: one query, and a second only when some
+/// of them quote.
+pub async fn replies_of(
     state: &AppState,
-    ids: Vec<String>,
+    ids: &[String],
 ) -> AppResult<HashMap<String, MessageReply>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
     let rows = message_replies::Entity::find()
-        .filter(message_replies::Column::MessageId.is_in(ids))
+        .filter(message_replies::Column::MessageId.is_in(ids.iter().cloned()))
         .all(&state.db)
         .await?;
     if rows.is_empty() {

@@ -135,3 +135,56 @@ async fn a_profile_change_shows_in_the_next_message() {
         .await;
     assert_eq!(data["sendMessage"]["nick"], "Oda 2");
 }
+
+#[tokio::test]
+async fn a_c2c_history_page_shows_quotes_edits_and_reactions_in_nine_statements() {
+    let app = spawn_app().await;
+    let t = seed_users(&app, &["ana", "ben"]).await;
+    let quoted = send_text(&app, &t[0], "ben", "lunch?").await;
+    let reply = ok(
+        &app,
+        &t[1],
+        "mutation($m: CreateMessageInput!) { sendMessage(message: $m) { ID } }",
+        json!({ "m": { "to": "ana", "conversationType": "C2C", "payload": { "text": { "text": "yes" } }, "replyTo": quoted["ID"] } }),
+    )
+    .await;
+    ok(
+        &app,
+        &t[0],
+        "mutation($m: ID!, $p: MessagePayloadInput!) { modifyMessage(messageID: $m, payload: $p) { ID } }",
+        json!({ "m": quoted["ID"], "p": { "text": { "text": "lunch at noon?" } } }),
+    )
+    .await;
+    ok(
+        &app,
+        &t[0],
+        "mutation($m: ID!) { addMessageReaction(messageID: $m, reactionID: \"like\") { ID } }",
+        json!({ "m": reply["sendMessage"]["ID"] }),
+    )
+    .await;
+    let page_query = "query { getMessageList(conversationID: \"C2Cben\") { messageList { ID version isPeerRead replyTo { messageID messageForShow } reactions { reactionID totalUserCount reactedByMyself } } } }";
+    // Warm the caches (the users), then count: the conversation row, the
+    // page, the viewer's unsent messages, then side by side the read
+    // positions, the quotes (and, as one is there, whether the quoted are
+    // revoked), the edits and the reactions (and, as there are some, the
+    // viewer's own). A page without quotes or reactions runs seven.
+    ok(&app, &t[0], page_query, json!({})).await;
+    let before = app.state.db_statements.load(Ordering::SeqCst);
+    let page = ok(&app, &t[0], page_query, json!({})).await;
+    let counted = app.state.db_statements.load(Ordering::SeqCst) - before;
+    let list = page["getMessageList"]["messageList"]
+        .as_array()
+        .expect("list")
+        .clone();
+    assert_eq!(list.len(), 2);
+    assert_eq!(list[0]["ID"], quoted["ID"]);
+    assert_eq!(list[0]["version"], 1, "the edit shows");
+    assert!(list[0]["replyTo"].is_null());
+    assert_eq!(list[1]["replyTo"]["messageID"], quoted["ID"]);
+    assert_eq!(list[1]["replyTo"]["messageForShow"], "lunch?");
+    assert_eq!(
+        list[1]["reactions"],
+        json!([{ "reactionID": "like", "totalUserCount": 1, "reactedByMyself": true }])
+    );
+    assert_eq!(counted, 9, "statements of a warm history page");
+}

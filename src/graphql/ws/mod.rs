@@ -165,14 +165,22 @@ pub enum InitRejection {
     Unauthenticated(String),
 }
 
-/// Build the upgrade with small buffers (axum's default read buffer is 128 KiB
-/// per socket) and the message size limit of `config`, answering with the
-/// first of [`SUBPROTOCOLS`] the client offers.
+/// What each socket's read buffer starts at, and reads at most per call.
+///
+/// Every open socket keeps it, idle or not (axum's default is 128 KiB).
+/// Client frames are graphql-ws control messages and subscriptions, well
+/// under 1 KiB; a larger frame grows the buffer to its size (up to the
+/// message limit) and is read in steps of this size.
+pub const READ_BUFFER_BYTES: usize = 1024;
+
+/// Build the upgrade with small buffers ([`READ_BUFFER_BYTES`]) and the
+/// message size limit of `config`, answering with the first of
+/// [`SUBPROTOCOLS`] the client offers.
 ///
 /// Read the outcome with [`negotiated_protocol`] on the value this returns.
 pub fn configure_upgrade(upgrade: WebSocketUpgrade, config: &WsConfig) -> WebSocketUpgrade {
     let mut upgrade = upgrade
-        .read_buffer_size(4 * 1024)
+        .read_buffer_size(READ_BUFFER_BYTES)
         .write_buffer_size(4 * 1024)
         // tungstenite formats a whole frame into the buffer before writing it,
         // and drops the connection if it does not fit: room for the largest

@@ -11,7 +11,7 @@ use sea_orm::{
 use crate::{
     error::{AppError, AppResult},
     events::Event,
-    messages::{conversation_id::ConversationId, view::MessageView},
+    messages::{conversation_id::ConversationId, extras::Extras, view::MessageView},
     realtime::Topic,
     state::AppState,
     users::service as users_service,
@@ -64,7 +64,10 @@ pub async fn view_of(
         .ok_or_else(|| AppError::internal("no view of a loaded message"))
 }
 
-/// Rows as `viewer` sees them, with senders and read positions loaded in batches.
+/// Rows as `viewer` sees them, with senders, read positions and the
+/// messages' extras loaded in batches. The batches do not depend on each
+/// other, so they are read side by side: a page costs the slowest read's
+/// round trip, not the sum of them.
 pub async fn views_of(
     state: &AppState,
     viewer: &str,
@@ -73,11 +76,6 @@ pub async fn views_of(
     let mut sender_ids: Vec<String> = rows.iter().map(|r| r.sender_id.clone()).collect();
     sender_ids.sort();
     sender_ids.dedup();
-    let senders = users_service::load_users(state, &sender_ids).await?;
-    // isPeerRead: the C2C recipient's read position, one query for all
-    // channels. A C2C channel has both parties' state rows, so one bind per
-    // channel (bounded by the rows asked for) and the pair is matched here:
-    // no condition per (user, conversation) pair.
     let mut channel_ids: Vec<i64> = rows
         .iter()
         .filter(|r| r.conversation_type == entity::kinds::ConversationType::C2c && r.seq.is_some())
@@ -85,16 +83,12 @@ pub async fn views_of(
         .collect();
     channel_ids.sort_unstable();
     channel_ids.dedup();
-    let mut read: HashMap<(String, String), i64> = HashMap::new();
-    if !channel_ids.is_empty() {
-        for s in conversation_states::Entity::find()
-            .filter(conversation_states::Column::ChannelId.is_in(channel_ids))
-            .all(&state.db)
-            .await?
-        {
-            read.insert((s.user_id, s.conversation_id), s.read_seq);
-        }
-    }
+    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let (senders, read, extras) = tokio::try_join!(
+        users_service::load_users(state, &sender_ids),
+        read_positions(state, channel_ids),
+        Extras::load(state, viewer, &ids),
+    )?;
     let mut views: Vec<MessageView> = rows
         .iter()
         .map(|row| {
@@ -107,6 +101,28 @@ pub async fn views_of(
             MessageView::from_row(row, senders.get(&row.sender_id), viewer, peer_read)
         })
         .collect();
-    crate::messages::extras::attach(state, viewer, &mut views).await?;
+    extras.apply(&mut views);
     Ok(views)
+}
+
+/// isPeerRead: the read position of every party of the C2C `channel_ids`, by
+/// (user, conversation), in one query. A C2C channel has both parties' state
+/// rows, so one bind per channel (bounded by the rows asked for) and the
+/// pair is matched by the caller: no condition per (user, conversation) pair.
+async fn read_positions(
+    state: &AppState,
+    channel_ids: Vec<i64>,
+) -> AppResult<HashMap<(String, String), i64>> {
+    let mut read = HashMap::new();
+    if channel_ids.is_empty() {
+        return Ok(read);
+    }
+    for s in conversation_states::Entity::find()
+        .filter(conversation_states::Column::ChannelId.is_in(channel_ids))
+        .all(&state.db)
+        .await?
+    {
+        read.insert((s.user_id, s.conversation_id), s.read_seq);
+    }
+    Ok(read)
 }
